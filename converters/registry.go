@@ -73,8 +73,8 @@ func (c *Converter) Weight() int {
 // Registry holds converters by edge; build it with New or Default.
 type Registry struct {
 	formats *formats.Registry
-	edges   map[string]*Converter      // by Key
-	out     map[string][]*Converter    // by "type/from"
+	edges   map[string]*Converter   // by Key
+	out     map[string][]*Converter // by "type/from"
 	paths   *pathCache
 }
 

@@ -105,3 +105,10 @@ func (e *MissingOutputError) Error() string {
 	}
 	return msg
 }
+
+// ScratchFree is implemented by modes whose tasks never touch the work
+// directory (in-process test modes, pure-Go modes): the engine then skips
+// creating one, which costs a directory create per step.
+type ScratchFree interface {
+	ScratchFree()
+}

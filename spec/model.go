@@ -135,6 +135,8 @@ type Task struct {
 	File string
 	Name string
 	Mode string // python (default), r, docker, shell, workflow
+	// Description is free text (Girder Worker's analyses carry one).
+	Description string
 
 	Inputs  []*Port
 	Outputs []*Port
@@ -152,7 +154,15 @@ type Task struct {
 	// Docker and shell fields, kept as written for modes/docker and
 	// modes/shell (docker_image, container_args, entrypoint, pull_image,
 	// docker_run_args, progress_pipe, user, command, volumes, pipes).
+	// Only their shape is checked: docker_image and user are string;
+	// pull_image and progress_pipe bool; container_args []string (numbers
+	// kept as written); entrypoint and command string or []string;
+	// docker_run_args map[string]any; volumes and pipes []any of
+	// map[string]any.
 	Options map[string]any
+	// Extra keeps Girder Worker metadata the engine ignores (cleanup,
+	// _rm_container, x, y, domain, extensions, script_fetch_mode).
+	Extra map[string]any
 
 	// Workflow fields.
 	Steps []*Step
@@ -190,6 +200,8 @@ func (t *Task) Output(name string) *Port {
 type Step struct {
 	Pos  Pos
 	Name string
+	// Task is nil when its file could not be loaded. Steps that include
+	// the same task file share one *Task.
 	Task *Task
 	// TaskFile is the file the task came from (`task: tasks/add.yaml`).
 	TaskFile string

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+
+	"github.com/truss-dev/truss/converters"
+	"github.com/truss-dev/truss/dag"
+	"github.com/truss-dev/truss/formats"
+	"github.com/truss-dev/truss/modes"
+	"github.com/truss-dev/truss/modes/python"
+	"github.com/truss-dev/truss/spec"
+	"github.com/truss-dev/truss/validators"
+)
+
+// registries are the format, converter and validator tables.
+type registries struct {
+	formats    *formats.Registry
+	converters *converters.Registry
+	validators *validators.Registry
+}
+
+func newRegistries() registries {
+	f := formats.Default()
+	return registries{formats: f, converters: converters.Default(f), validators: validators.Default(f)}
+}
+
+// compileOptions are the flags that change compilation.
+type compileOptions struct {
+	noValidate    bool
+	noAutoConvert bool
+}
+
+// loadAndCompile loads a spec and compiles it, printing every diagnostic
+// (errors and warnings) to w. It fails with exit code 2 on any error.
+func loadAndCompile(w io.Writer, regs registries, path string, co compileOptions) (*spec.Task, *dag.Plan, error) {
+	task, diags := spec.LoadFile(path, spec.Options{Formats: regs.formats})
+	if diags.HasErrors() || task == nil {
+		// Compile what loaded, to report graph problems (cycles, formats) too.
+		if task != nil {
+			_, more := dag.Compile(task, dag.Options{Converters: regs.converters, NoValidate: co.noValidate, NoAutoConvert: co.noAutoConvert})
+			diags = append(diags, more...)
+		}
+		printDiagnostics(w, diags)
+		return nil, nil, &ExitError{Code: ExitUsage, Msg: fmt.Sprintf("%s: %d problem(s); nothing was run", path, len(dedupe(diags).Errors()))}
+	}
+	plan, more := dag.Compile(task, dag.Options{Converters: regs.converters, NoValidate: co.noValidate, NoAutoConvert: co.noAutoConvert})
+	diags = append(diags, more...)
+	printDiagnostics(w, diags)
+	if plan == nil {
+		return nil, nil, &ExitError{Code: ExitUsage, Msg: fmt.Sprintf("%s: %d problem(s); nothing was run", path, len(dedupe(diags).Errors()))}
+	}
+	return task, plan, nil
+}
+
+// dedupe drops repeated diagnostics and sorts them by position.
+func dedupe(ds spec.Diagnostics) spec.Diagnostics {
+	seen := map[string]bool{}
+	var out spec.Diagnostics
+	for _, d := range ds {
+		k := d.String()
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, d)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Pos, out[j].Pos
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	return out
+}
+
+func printDiagnostics(w io.Writer, ds spec.Diagnostics) {
+	for _, d := range dedupe(ds) {
+		fmt.Fprintln(w, d.String())
+	}
+}
+
+// newModes starts the runtimes steps and runtime converters use. The
+// python pool starts its interpreters lazily, so a run without python
+// steps pays nothing.
+func (a *app) newModes(regs registries, jobs int) (modes.Set, func(), error) {
+	exe, err := a.setting("python.executable")
+	if err != nil {
+		return nil, nil, usageErr("%v", err)
+	}
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	py := modes.NewLazy(func() (modes.Mode, func() error, error) {
+		m, err := python.New(python.Options{Executable: exe, Slots: jobs, Formats: regs.formats})
+		if err != nil {
+			return nil, nil, err
+		}
+		return m, m.Close, nil
+	})
+	return modes.Set{"python": py}, func() { _ = py.Close() }, nil
+}

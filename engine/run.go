@@ -1,0 +1,479 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+
+	"github.com/truss-dev/truss/converters"
+	"github.com/truss-dev/truss/dag"
+	"github.com/truss-dev/truss/formats"
+	"github.com/truss-dev/truss/modes"
+	"github.com/truss-dev/truss/nodes"
+	"github.com/truss-dev/truss/spec"
+	"github.com/truss-dev/truss/validators"
+)
+
+// Options for one run.
+type Options struct {
+	RunID string
+	// Jobs bounds how many nodes execute at once (default: CPUs).
+	Jobs       int
+	Formats    *formats.Registry
+	Converters *converters.Registry
+	Validators *validators.Registry
+	Modes      modes.Set
+	// WorkDir is the run's scratch root; each step gets a directory below
+	// it. Kept when the run fails, removed (but for output files) when it
+	// succeeds unless KeepWork is set.
+	WorkDir  string
+	KeepWork bool
+	// BaseDir resolves relative paths in bindings.
+	BaseDir string
+	// Inputs and Outputs are the caller's bindings by port name.
+	Inputs  map[string]*spec.Binding
+	Outputs map[string]*spec.Binding
+	// OnEvent observes state changes; it is called from the scheduler
+	// goroutine and must not block.
+	OnEvent func(Event)
+	// RetryDelay is the pause before retry k (k·RetryDelay; default 100ms).
+	RetryDelay time.Duration
+}
+
+type job struct {
+	node    *dag.Node
+	inputs  map[string]formats.Value
+	attempt int
+}
+
+type outcome struct {
+	node    int
+	attempt int
+	outputs map[string]formats.Value
+	err     error
+	start   time.Time
+	end     time.Time
+	log     string
+}
+
+// Run executes plan and reports what happened to every node. The error is
+// for problems before any node ran (options, work dir); a failing node
+// makes Result.Status Failed instead.
+func Run(ctx context.Context, plan *dag.Plan, opts Options) (*Result, error) {
+	if opts.Jobs <= 0 {
+		opts.Jobs = runtime.NumCPU()
+	}
+	if opts.RunID == "" {
+		opts.RunID = NewRunID(time.Now())
+	}
+	if opts.RetryDelay == 0 {
+		opts.RetryDelay = 100 * time.Millisecond
+	}
+	if opts.WorkDir == "" {
+		return nil, errors.New("engine: no work directory")
+	}
+	if err := os.MkdirAll(opts.WorkDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create work directory: %w", err)
+	}
+	s := newScheduler(plan, opts)
+	res := s.run(ctx)
+	if res.Status == Succeeded && !opts.KeepWork {
+		cleanWork(opts.WorkDir, res)
+	}
+	return res, nil
+}
+
+// cleanWork removes a succeeded run's scratch, except directories holding
+// files its outputs point to (a failed run keeps everything for debugging).
+func cleanWork(root string, res *Result) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	kept := 0
+	for _, e := range entries {
+		dir := filepath.Join(root, e.Name())
+		if holdsOutput(dir, res.Outputs) {
+			kept++
+			continue
+		}
+		_ = os.RemoveAll(dir)
+	}
+	for i := range res.Nodes {
+		if res.Nodes[i].Log != "" && !fileExists(res.Nodes[i].Log) {
+			res.Nodes[i].Log = ""
+		}
+	}
+	if kept == 0 {
+		_ = os.Remove(root)
+		res.WorkDir = ""
+	}
+}
+
+func holdsOutput(dir string, outs map[string]formats.Value) bool {
+	for _, v := range outs {
+		if v.Path != "" && (v.Path == dir || strings.HasPrefix(v.Path, dir+string(filepath.Separator))) {
+			return true
+		}
+	}
+	return false
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// scheduler owns all run state; only its goroutine touches it.
+type scheduler struct {
+	plan     *dag.Plan
+	opts     Options
+	results  []NodeResult
+	values   []map[string]formats.Value
+	waiting  []int // unfinished predecessors per node
+	users    []int // consumers yet to finish, to free values early
+	ready    dag.IndexQueue
+	running  int
+	done     chan outcome
+	retry    chan int
+	jobs     chan job
+	attempts []int
+	started  time.Time
+}
+
+func newScheduler(plan *dag.Plan, opts Options) *scheduler {
+	n := len(plan.Nodes)
+	s := &scheduler{
+		plan:     plan,
+		opts:     opts,
+		results:  make([]NodeResult, n),
+		values:   make([]map[string]formats.Value, n),
+		waiting:  make([]int, n),
+		users:    make([]int, n),
+		done:     make(chan outcome, opts.Jobs),
+		retry:    make(chan int, n),
+		jobs:     make(chan job),
+		attempts: make([]int, n),
+	}
+	for i, node := range plan.Nodes {
+		s.results[i] = NodeResult{ID: node.ID, Kind: node.Kind, Status: Pending}
+		s.waiting[i] = len(plan.Pred[i])
+		s.users[i] = len(plan.Succ[i])
+	}
+	return s
+}
+
+func (s *scheduler) run(ctx context.Context) *Result {
+	s.started = time.Now()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for w := 0; w < s.opts.Jobs; w++ {
+		go s.worker(runCtx)
+	}
+	defer close(s.jobs)
+	for _, i := range s.plan.Order {
+		if s.waiting[i] == 0 {
+			s.ready.Push(i)
+		}
+	}
+	pendingRetries := 0
+	for {
+		if ctx.Err() == nil {
+			for s.running < s.opts.Jobs && s.ready.Len() > 0 {
+				s.dispatch(runCtx, s.ready.Pop())
+			}
+		}
+		if s.running == 0 && (s.ready.Len() == 0 || ctx.Err() != nil) && pendingRetries == 0 {
+			break
+		}
+		select {
+		case o := <-s.done:
+			s.running--
+			if s.finish(ctx, o) {
+				pendingRetries++
+			}
+		case i := <-s.retry:
+			pendingRetries--
+			if ctx.Err() == nil {
+				s.ready.Push(i)
+			} else {
+				s.cancelNode(i)
+			}
+		case <-ctx.Done():
+			// Running nodes see runCtx cancelled through ctx; wait for them.
+			for s.running > 0 {
+				o := <-s.done
+				s.running--
+				s.finish(ctx, o)
+			}
+			for pendingRetries > 0 {
+				s.cancelNode(<-s.retry)
+				pendingRetries--
+			}
+		}
+	}
+	return s.result(ctx)
+}
+
+// dispatch starts node i, or settles it at once when it needs no worker.
+func (s *scheduler) dispatch(ctx context.Context, i int) {
+	node := s.plan.Nodes[i]
+	inputs := make(map[string]formats.Value, len(node.In))
+	for _, in := range node.In {
+		inputs[in.Port] = s.values[in.From.Node][in.From.Port]
+	}
+	if node.Step != nil && node.Step.When != nil {
+		ok, err := s.evalWhen(node.Step)
+		if err != nil {
+			s.fail(i, err, time.Now(), time.Now())
+			return
+		}
+		if !ok {
+			s.skip(i, "when "+node.Step.When.Text+" is false")
+			return
+		}
+	}
+	s.attempts[i]++
+	s.results[i].Status = Running
+	s.results[i].Attempts = s.attempts[i]
+	if s.results[i].Start.IsZero() {
+		s.results[i].Start = time.Now()
+	}
+	s.emit(Event{Node: node, Status: Running, Attempt: s.attempts[i]})
+	s.running++
+	s.jobs <- job{node: node, inputs: inputs, attempt: s.attempts[i]}
+}
+
+func (s *scheduler) evalWhen(st *dag.Step) (bool, error) {
+	in := make(map[string]any, len(st.Scope))
+	for name, ref := range st.Scope {
+		in[name] = nodes.Plain(s.values[ref.Node][ref.Port])
+	}
+	out, err := expr.Run(st.When.Program, map[string]any{"inputs": in})
+	if err != nil {
+		return false, fmt.Errorf("step %s: when %q (%s): %w", st.Name, st.When.Text, st.When.Pos, err)
+	}
+	b, _ := out.(bool)
+	return b, nil
+}
+
+// finish records an outcome; it returns true when a retry was scheduled.
+func (s *scheduler) finish(ctx context.Context, o outcome) bool {
+	i := o.node
+	node := s.plan.Nodes[i]
+	r := &s.results[i]
+	r.End = o.end
+	if o.log != "" {
+		r.Log = o.log
+	}
+	if o.err == nil {
+		r.Status = Succeeded
+		r.Err = nil
+		s.values[i] = o.outputs
+		s.emit(Event{Node: node, Status: Succeeded, Attempt: o.attempt, Elapsed: o.end.Sub(o.start)})
+		for _, p := range s.plan.Pred[i] {
+			s.release(p)
+		}
+		for _, j := range s.plan.Succ[i] {
+			s.waiting[j]--
+			if s.waiting[j] == 0 && s.results[j].Status == Pending {
+				s.ready.Push(j)
+			}
+		}
+		return false
+	}
+	if ctx.Err() != nil {
+		s.cancelNode(i)
+		return false
+	}
+	if node.Step != nil && o.attempt <= node.Step.Retries {
+		r.Err = o.err
+		s.emit(Event{Node: node, Status: Pending, Attempt: o.attempt, Err: o.err, Reason: "retrying"})
+		delay := time.Duration(o.attempt) * s.opts.RetryDelay
+		time.AfterFunc(delay, func() { s.retry <- i })
+		return true
+	}
+	s.fail(i, o.err, o.start, o.end)
+	return false
+}
+
+// release drops a node's values once every consumer has them, so large
+// intermediate tables do not pile up (outputs and visualizations keep theirs).
+func (s *scheduler) release(i int) {
+	s.users[i]--
+	n := s.plan.Nodes[i]
+	if s.users[i] == 0 && n.Kind != dag.KindOutput && !(n.Step != nil && n.Step.Visualization) {
+		s.values[i] = nil
+	}
+}
+
+func (s *scheduler) fail(i int, err error, start, end time.Time) {
+	r := &s.results[i]
+	r.Status, r.Err = Failed, err
+	if r.Start.IsZero() {
+		r.Start = start
+	}
+	r.End = end
+	s.emit(Event{Node: s.plan.Nodes[i], Status: Failed, Attempt: s.attempts[i], Err: err, Elapsed: end.Sub(start)})
+	s.skipDependants(i, "upstream "+s.plan.Nodes[i].ID+" failed")
+}
+
+func (s *scheduler) skip(i int, reason string) {
+	s.results[i].Status, s.results[i].Reason = Skipped, reason
+	s.emit(Event{Node: s.plan.Nodes[i], Status: Skipped, Reason: reason})
+	s.skipDependants(i, "upstream "+s.plan.Nodes[i].ID+" skipped")
+}
+
+// skipDependants marks everything downstream of i as skipped.
+func (s *scheduler) skipDependants(i int, reason string) {
+	stack := append([]int(nil), s.plan.Succ[i]...)
+	for len(stack) > 0 {
+		j := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if s.results[j].Status != Pending {
+			continue
+		}
+		s.results[j].Status, s.results[j].Reason = Skipped, reason
+		s.emit(Event{Node: s.plan.Nodes[j], Status: Skipped, Reason: reason})
+		stack = append(stack, s.plan.Succ[j]...)
+	}
+}
+
+func (s *scheduler) cancelNode(i int) {
+	r := &s.results[i]
+	r.Status, r.Err = Cancelled, context.Canceled
+	if r.End.IsZero() && !r.Start.IsZero() {
+		r.End = time.Now()
+	}
+	s.emit(Event{Node: s.plan.Nodes[i], Status: Cancelled})
+}
+
+func (s *scheduler) emit(e Event) {
+	if s.opts.OnEvent != nil {
+		e.Time = time.Now()
+		s.opts.OnEvent(e)
+	}
+}
+
+// worker executes jobs until the job channel closes.
+func (s *scheduler) worker(ctx context.Context) {
+	for j := range s.jobs {
+		s.done <- s.execute(ctx, j)
+	}
+}
+
+func (s *scheduler) execute(ctx context.Context, j job) outcome {
+	node := j.node
+	o := outcome{node: node.Index, attempt: j.attempt, start: time.Now()}
+	env := nodes.Env{
+		Formats: s.opts.Formats, Converters: s.opts.Converters, Validators: s.opts.Validators,
+		Modes: s.opts.Modes, WorkDir: s.opts.WorkDir, Log: io.Discard, BaseDir: s.opts.BaseDir,
+	}
+	switch node.Kind {
+	case dag.KindInput:
+		if node.External {
+			env.Binding = s.opts.Inputs[node.Port.Name]
+		}
+	case dag.KindOutput:
+		env.Binding = s.opts.Outputs[node.Port.Name]
+	}
+	var log *lazyLog
+	if node.Kind == dag.KindStep || node.Kind == dag.KindConvert {
+		dir := filepath.Join(s.opts.WorkDir, DirName(node.ID))
+		if s.needsScratch(node) {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				o.err, o.end = fmt.Errorf("create work directory: %w", err), time.Now()
+				return o
+			}
+		}
+		env.WorkDir = dir
+		if node.Kind == dag.KindStep && !node.Step.Visualization {
+			log = &lazyLog{path: filepath.Join(dir, "log")}
+			if j.attempt > 1 {
+				log.header = fmt.Sprintf("--- attempt %d ---\n", j.attempt)
+			}
+			env.Log = log
+		}
+	}
+	nctx := ctx
+	if node.Step != nil && node.Step.Timeout > 0 {
+		var cancel context.CancelFunc
+		nctx, cancel = context.WithTimeout(ctx, node.Step.Timeout)
+		defer cancel()
+	}
+	o.outputs, o.err = nodes.Execute(nctx, node, j.inputs, env)
+	if o.err != nil && nctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		o.err = fmt.Errorf("step %s timed out after %s", node.Step.Name, node.Step.Timeout)
+	}
+	if log != nil {
+		o.log = log.Close()
+	}
+	o.end = time.Now()
+	return o
+}
+
+// needsScratch says whether a node uses its work directory: steps unless
+// their mode says otherwise, converters that make files or run a runtime.
+func (s *scheduler) needsScratch(node *dag.Node) bool {
+	if node.Kind == dag.KindConvert {
+		c := node.Converter
+		return c.Runtime != formats.RuntimeGo || c.Type == "directory"
+	}
+	mode := node.Step.Task.Mode
+	if mode == "" {
+		mode = "python"
+	}
+	if m, ok := s.opts.Modes[mode]; ok {
+		if _, free := m.(modes.ScratchFree); free {
+			return false
+		}
+	}
+	return !node.Step.Visualization
+}
+
+// DirName turns a node ID into a file name (IDs hold '/', '~', '>', ':').
+func DirName(id string) string {
+	return strings.NewReplacer("/", "__", ":", "-", ">", "-", "~", "_", " ", "_").Replace(id)
+}
+
+func (s *scheduler) result(ctx context.Context) *Result {
+	res := &Result{RunID: s.opts.RunID, Status: Succeeded, Outputs: map[string]formats.Value{},
+		Nodes: s.results, WorkDir: s.opts.WorkDir, Elapsed: time.Since(s.started)}
+	for i, r := range s.results {
+		if r.Status == Pending || r.Status == Running {
+			s.results[i].Status = Cancelled
+		}
+		switch s.results[i].Status {
+		case Failed:
+			res.Status = Failed
+			res.Failures = append(res.Failures, Failure{Node: r.ID, Message: r.Err.Error()})
+		case Cancelled:
+			if res.Status != Failed {
+				res.Status = Cancelled
+			}
+		}
+	}
+	if ctx.Err() != nil && res.Status == Succeeded {
+		res.Status = Cancelled
+	}
+	for name, i := range s.plan.Outputs {
+		if s.results[i].Status == Succeeded {
+			res.Outputs[name] = s.values[i][dag.ValuePort]
+		}
+	}
+	for _, i := range s.plan.Order {
+		n := s.plan.Nodes[i]
+		if n.Step != nil && n.Step.Visualization && s.results[i].Status == Succeeded {
+			res.Visualizations = append(res.Visualizations, Visualization{Step: n.Step.Name, Inputs: s.values[i]})
+		}
+	}
+	return res
+}

@@ -274,7 +274,12 @@ func (a *app) writeRunText(regs registries, task *spec.Task, res *engine.Result)
 		if !ok {
 			continue
 		}
-		fmt.Fprintf(a.stdout, "%s%s\n", p.Name+": ", indentRest(showValue(regs, v)))
+		text := showValue(regs, v)
+		sep := ": "
+		if strings.HasPrefix(text, "\n") {
+			sep = ":"
+		}
+		fmt.Fprintf(a.stdout, "%s%s%s\n", p.Name, sep, indentRest(text))
 	}
 }
 
@@ -370,6 +375,7 @@ func (a *app) writeRunJSON(regs registries, plan *dag.Plan, res *engine.Result) 
 	}
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
 }
 

@@ -215,7 +215,7 @@ func (c *compiler) step(prefix string, st *spec.Step, edges []*spec.Edge, scope 
 		s.Timeout = *st.Timeout
 	}
 	if st.When != "" {
-		s.When = c.compileExpr(st.When, st.WhenPos, map[string]any{"inputs": map[string]any{}}, "when")
+		s.When = c.compileExpr(st.When, st.WhenPos, WhenEnv{}, "when", "inputs.NAME")
 		s.Scope = map[string]Ref{}
 		for k, v := range scope {
 			s.Scope[k] = v.ref

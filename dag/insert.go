@@ -3,7 +3,6 @@ package dag
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -67,7 +66,7 @@ func (c *compiler) guard(src source, p *spec.Port, id string, validate bool) sou
 	n := &Node{ID: id + "~validate", Kind: KindValidate, Inserted: true, Port: p, Type: p.Type, Format: p.Format,
 		Validate: check, In: []In{{Port: ValuePort, From: src.ref}}}
 	if p.Constraint != "" {
-		n.Constraint = c.compileExpr(p.Constraint, p.ConstraintPos, map[string]any{"value": nil}, "constraint")
+		n.Constraint = c.compileExpr(p.Constraint, p.ConstraintPos, ConstraintEnv{}, "constraint", "value")
 	}
 	c.add(n, p.Pos)
 	src.ref = Ref{n.Index, ValuePort}
@@ -78,7 +77,7 @@ func (c *compiler) guard(src source, p *spec.Port, id string, validate bool) sou
 // produced inside the workflow.
 func (c *compiler) constrain(ref Ref, p *spec.Port, id string) Ref {
 	n := c.add(&Node{ID: id + "~check", Kind: KindValidate, Inserted: true, Port: p, Type: p.Type, Format: p.Format,
-		Constraint: c.compileExpr(p.Constraint, p.ConstraintPos, map[string]any{"value": nil}, "constraint"),
+		Constraint: c.compileExpr(p.Constraint, p.ConstraintPos, ConstraintEnv{}, "constraint", "value"),
 		In:         []In{{Port: ValuePort, From: ref}}}, p.Pos)
 	return Ref{n.Index, ValuePort}
 }
@@ -142,17 +141,24 @@ func (c *compiler) convert(src source, typ, format, consumer string, autoConvert
 	return ref, true
 }
 
-// compileExpr compiles an expression once against a typed environment.
-func (c *compiler) compileExpr(text string, pos spec.Pos, env map[string]any, what string) *Expr {
+// ConstraintEnv is what a port's constraint sees: the value, as data, text
+// or a path.
+type ConstraintEnv struct {
+	Value any `expr:"value"`
+}
+
+// WhenEnv is what a step's `when` sees: the enclosing workflow's inputs.
+type WhenEnv struct {
+	Inputs map[string]any `expr:"inputs"`
+}
+
+// compileExpr compiles an expression once against a typed environment
+// (ConstraintEnv or WhenEnv); names lists what the expression may use.
+func (c *compiler) compileExpr(text string, pos spec.Pos, env any, what, names string) *Expr {
 	prog, err := expr.Compile(text, expr.Env(env), expr.AsBool())
 	if err != nil {
-		names := make([]string, 0, len(env))
-		for k := range env {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		msg := strings.ReplaceAll(err.Error(), "\n", " ")
-		c.errorf(pos, "%s %q does not compile: %s (it may use: %s)", what, text, msg, strings.Join(names, ", "))
+		msg, _, _ := strings.Cut(err.Error(), "\n") // the rest is a caret picture
+		c.errorf(pos, "%s %q does not compile: %s (it may use %s)", what, text, msg, names)
 		return nil
 	}
 	return &Expr{Text: text, Pos: pos, Program: prog}

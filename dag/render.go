@@ -202,5 +202,6 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // keep "a~csv>rows" readable
 	return enc.Encode(map[string]any{"nodes": nodes})
 }

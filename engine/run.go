@@ -257,7 +257,7 @@ func (s *scheduler) evalWhen(st *dag.Step) (bool, error) {
 	for name, ref := range st.Scope {
 		in[name] = nodes.Plain(s.values[ref.Node][ref.Port])
 	}
-	out, err := expr.Run(st.When.Program, map[string]any{"inputs": in})
+	out, err := expr.Run(st.When.Program, dag.WhenEnv{Inputs: in})
 	if err != nil {
 		return false, fmt.Errorf("step %s: when %q (%s): %w", st.Name, st.When.Text, st.When.Pos, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/expr-lang/expr"
 
@@ -89,14 +90,18 @@ func single(v formats.Value) map[string]formats.Value {
 // port's declared format.
 func fetchInput(ctx context.Context, n *dag.Node, env Env) (formats.Value, error) {
 	p := n.Port
-	b := env.Binding
+	b, baseDir := env.Binding, env.BaseDir
 	if b == nil {
+		// A default's relative paths are relative to the spec that holds it.
 		b = p.Default
+		if p.Pos.File != "" {
+			baseDir = filepath.Dir(p.Pos.File)
+		}
 	}
 	if b == nil {
 		return formats.Value{}, fmt.Errorf("required input %q not provided", p.Name)
 	}
-	v, err := bindings.Fetch(ctx, env.Formats, b, p, env.BaseDir)
+	v, err := bindings.Fetch(ctx, env.Formats, b, p, baseDir)
 	if err != nil {
 		return formats.Value{}, fmt.Errorf("input %s: %w", p.Name, err)
 	}
@@ -129,7 +134,7 @@ func validate(ctx context.Context, n *dag.Node, v formats.Value, env Env) error 
 		}
 	}
 	if n.Constraint != nil {
-		ok, err := expr.Run(n.Constraint.Program, map[string]any{"value": Plain(v)})
+		ok, err := expr.Run(n.Constraint.Program, dag.ConstraintEnv{Value: Plain(v)})
 		if err != nil {
 			return fmt.Errorf("%s: constraint %q (%s) failed to evaluate: %w", what, n.Constraint.Text, n.Constraint.Pos, err)
 		}

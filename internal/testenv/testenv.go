@@ -1,0 +1,60 @@
+// Package testenv finds the external tools integration tests use. A missing
+// tool skips the test with a message locally, and fails it when
+// TRUSS_REQUIRE_ALL=1 (CI installs everything, so nothing may skip there).
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// requireTool skips or fails t, per TRUSS_REQUIRE_ALL, with a message.
+func requireTool(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("TRUSS_REQUIRE_ALL") == "1" {
+		t.Fatalf("required tool missing (TRUSS_REQUIRE_ALL=1): "+format, args...)
+	}
+	t.Skipf("skipping: "+format+" (run `make deps`)", args...)
+}
+
+// Tool returns the path of an executable on PATH.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		requireTool(t, "%s is not installed", name)
+	}
+	return p
+}
+
+// Python returns a python3 that can import every module given. Debian's
+// python3-* packages serve /usr/bin/python3, which may not be the python3
+// first on PATH, so both are tried.
+func Python(t testing.TB, modules ...string) string {
+	t.Helper()
+	candidates := []string{}
+	if p, err := exec.LookPath("python3"); err == nil {
+		candidates = append(candidates, p)
+	}
+	candidates = append(candidates, "/usr/bin/python3")
+	script := "import sys"
+	for _, m := range modules {
+		script += "; import " + m
+	}
+	for _, c := range candidates {
+		if err := exec.Command(c, "-c", script).Run(); err == nil {
+			return c
+		}
+	}
+	if len(modules) == 0 {
+		requireTool(t, "python3 is not installed")
+	}
+	pkgs := make([]string, len(modules))
+	for i, m := range modules {
+		pkgs[i] = "python3-" + strings.ToLower(m)
+	}
+	requireTool(t, "no python3 here imports %s (Debian: %s)", strings.Join(modules, ", "), strings.Join(pkgs, " "))
+	return ""
+}

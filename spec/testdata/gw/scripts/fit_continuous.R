@@ -1,0 +1,3 @@
+library(ape)
+result <- fit(tree, table, column, model)
+treePlot <- plot(tree)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/truss-dev/truss/formats"
 )
@@ -137,9 +138,9 @@ func absPath(p, baseDir string) string {
 
 func unknownFormat(reg *formats.Registry, typ, format string) error {
 	if !reg.HasType(typ) {
-		return fmt.Errorf("unknown type %q (known types: %v)", typ, reg.Types())
+		return fmt.Errorf("unknown type %q (known types: %s)", typ, strings.Join(reg.Types(), ", "))
 	}
-	return fmt.Errorf("unknown format %s/%s (known %s formats: %v)", typ, format, typ, reg.FormatNames(typ))
+	return fmt.Errorf("unknown format %s/%s (known %s formats: %s)", typ, format, typ, strings.Join(reg.FormatNames(typ), ", "))
 }
 
 // normalizeYAML turns what a YAML or JSON decoder produced into the

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -138,9 +139,9 @@ func (a *app) readConvertInput(regs registries, f formats.Format, inPath string)
 
 func unknownFormatErr(reg *formats.Registry, typ, format string) error {
 	if !reg.HasType(typ) {
-		return fmt.Errorf("unknown type %q (known types: %v)", typ, reg.Types())
+		return fmt.Errorf("unknown type %q (known types: %s)", typ, strings.Join(reg.Types(), ", "))
 	}
-	return fmt.Errorf("unknown format %s/%s (known %s formats: %v)", typ, format, typ, reg.FormatNames(typ))
+	return fmt.Errorf("unknown format %s/%s (known %s formats: %s)", typ, format, typ, strings.Join(reg.FormatNames(typ), ", "))
 }
 
 func localBinding(path string) *spec.Binding { return &spec.Binding{Mode: "local", Path: path} }

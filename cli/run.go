@@ -266,7 +266,7 @@ func (a *app) writeRunText(regs registries, task *spec.Task, res *engine.Result)
 	}
 	if res.Status == engine.Succeeded && res.WorkDir != "" {
 		fmt.Fprintf(a.stderr, "files kept in %s\n", res.WorkDir)
-	} else if res.Status != engine.Succeeded && res.WorkDir != "" {
+	} else if res.Status != engine.Succeeded && hasFiles(res.WorkDir) {
 		fmt.Fprintf(a.stderr, "scratch kept for debugging in %s\n", res.WorkDir)
 	}
 	for _, p := range task.Outputs {
@@ -386,4 +386,13 @@ func stepLabel(name string) any {
 		return n
 	}
 	return name
+}
+
+// hasFiles reports whether a directory exists and holds anything.
+func hasFiles(dir string) bool {
+	if dir == "" {
+		return false
+	}
+	entries, err := os.ReadDir(dir)
+	return err == nil && len(entries) > 0
 }

@@ -307,3 +307,53 @@ func benchmarkCompile(b *testing.B, n int) {
 
 func BenchmarkCompile10kSteps(b *testing.B)  { benchmarkCompile(b, 10_000) }
 func BenchmarkCompile100kSteps(b *testing.B) { benchmarkCompile(b, 100_000) }
+
+// chainYAML is the text of chainWorkflow(n) as a user would write it.
+func chainYAML(n int) []byte {
+	var b strings.Builder
+	b.WriteString("mode: workflow\ninputs:\n  - {name: t, type: table, format: csv}\n")
+	fmt.Fprintf(&b, "outputs:\n  - {name: out, type: table, format: rows, from: s%d.b}\nsteps:\n", n-1)
+	for i := 0; i < n; i++ {
+		src := "t"
+		if i > 0 {
+			src = fmt.Sprintf("s%d.b", i-1)
+		}
+		fmt.Fprintf(&b, "  - name: s%d\n    in: {a: %s}\n    task:\n      script: b = a\n      inputs: [{name: a, type: table, format: csv}]\n      outputs: [{name: b, type: table, format: rows}]\n", i, src)
+	}
+	return []byte(b.String())
+}
+
+func TestLoadAndCompileGeneratedYAML(t *testing.T) {
+	task, diags := spec.Parse("chain.yaml", chainYAML(20), spec.Options{Formats: formats.Default()})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	p := mustCompile(t, task, Options{Converters: testConverters(t)})
+	if got := p.Counts()[KindConvert]; got != 19 {
+		t.Errorf("%d convert nodes, want 19", got)
+	}
+}
+
+// benchmarkLoadAndCompile parses a generated YAML workflow of n steps and
+// compiles it: what `truss plan` does with a user's file.
+func benchmarkLoadAndCompile(b *testing.B, n int) {
+	conv := testConverters(b)
+	reg := formats.Default()
+	text := chainYAML(n)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		task, diags := spec.Parse("chain.yaml", text, spec.Options{Formats: reg})
+		if diags.HasErrors() {
+			b.Fatal(diags)
+		}
+		if p, diags := Compile(task, Options{Converters: conv}); p == nil {
+			b.Fatal(diags)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/load+compile")
+}
+
+func BenchmarkLoadAndCompile10kSteps(b *testing.B)  { benchmarkLoadAndCompile(b, 10_000) }
+func BenchmarkLoadAndCompile100kSteps(b *testing.B) { benchmarkLoadAndCompile(b, 100_000) }

@@ -87,6 +87,8 @@ func Run(ctx context.Context, plan *dag.Plan, opts Options) (*Result, error) {
 	res := s.run(ctx)
 	if res.Status == Succeeded && !opts.KeepWork {
 		cleanWork(opts.WorkDir, res)
+	} else if os.Remove(opts.WorkDir) == nil { // only succeeds when empty
+		res.WorkDir = ""
 	}
 	return res, nil
 }

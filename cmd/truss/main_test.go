@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/truss-dev/truss/internal/testenv"
+)
+
+// buildTruss compiles the command once per test.
+func buildTruss(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "truss")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// processesWith lists pids whose environment holds marker.
+func processesWith(marker string) []string {
+	var pids []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err == nil && bytes.Contains(env, []byte(marker)) {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
+}
+
+// TestCtrlCStopsRunAndKillsSteps presses Ctrl-C (SIGINT) while two python
+// steps sleep: truss must exit 1 promptly and leave no process behind.
+func TestCtrlCStopsRunAndKillsSteps(t *testing.T) {
+	py := testenv.Python(t)
+	bin := buildTruss(t)
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "sleepy.yaml")
+	err := os.WriteFile(spec, []byte(`mode: workflow
+outputs:
+  - {name: a, type: number, format: number, from: one.out}
+steps:
+  - name: one
+    task: {script: "import time; time.sleep(60); out = 1", outputs: [{name: out, type: number, format: number}]}
+  - name: two
+    task: {script: "import time; time.sleep(60); out = 2", outputs: [{name: out, type: number, format: number}]}
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := fmt.Sprintf("TRUSS_TEST_MARKER=%d", time.Now().UnixNano())
+	cmd := exec.Command(bin, "run", spec, "--jobs", "2", "--store", filepath.Join(dir, "store"))
+	cmd.Env = append(os.Environ(), marker, "TRUSS_PYTHON_EXECUTABLE="+py, "TRUSS_CONFIG="+filepath.Join(dir, "c.yaml"))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until both steps run, then press Ctrl-C.
+	lines := bufio.NewScanner(stderr)
+	running := 0
+	var seen []string
+	for running < 2 && lines.Scan() {
+		seen = append(seen, lines.Text())
+		if strings.HasSuffix(lines.Text(), " running") {
+			running++
+		}
+	}
+	if running < 2 {
+		t.Fatalf("steps never started:\n%s", strings.Join(seen, "\n"))
+	}
+	time.Sleep(300 * time.Millisecond) // let the forked children start sleeping
+	if len(processesWith(marker)) < 3 {
+		t.Fatalf("expected truss and its python processes, found pids %v", processesWith(marker))
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	for lines.Scan() {
+		seen = append(seen, lines.Text())
+	}
+	err = cmd.Wait()
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("truss took %s to stop after Ctrl-C", d)
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("exit: %v, want exit code 1\n%s", err, strings.Join(seen, "\n"))
+	}
+	if !strings.Contains(strings.Join(seen, "\n"), "cancelled") {
+		t.Errorf("no cancelled status reported:\n%s", strings.Join(seen, "\n"))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(processesWith(marker)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if left := processesWith(marker); len(left) > 0 {
+		for _, pid := range left {
+			cmdline, _ := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
+			t.Errorf("process %s left running: %s", pid, bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}))
+			var p int
+			if _, err := fmt.Sscan(pid, &p); err == nil {
+				_ = syscall.Kill(p, syscall.SIGKILL) // do not leak it into later tests
+			}
+		}
+	}
+}

@@ -38,18 +38,20 @@ func appendJSON(b *bytes.Buffer, v any) error {
 		} else {
 			b.WriteString("false")
 		}
+	// Numbers are formatted into the buffer's spare capacity: no allocation
+	// per cell when a big table is encoded.
 	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), x, 10))
 	case int:
-		b.WriteString(strconv.Itoa(x))
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), int64(x), 10))
 	case int32:
-		b.WriteString(strconv.FormatInt(int64(x), 10))
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), int64(x), 10))
 	case uint64:
-		b.WriteString(strconv.FormatUint(x, 10))
+		b.Write(strconv.AppendUint(b.AvailableBuffer(), x, 10))
 	case float64:
-		b.WriteString(PyFloat(x))
+		b.Write(appendPyFloat(b.AvailableBuffer(), x))
 	case float32:
-		b.WriteString(PyFloat(float64(x)))
+		b.Write(appendPyFloat(b.AvailableBuffer(), float64(x)))
 	case json.Number:
 		b.WriteString(x.String())
 	case string:
@@ -148,49 +150,9 @@ func appendString(b *bytes.Buffer, s string) {
 
 // PyFloat formats f as Python's repr does: the shortest text that reads back
 // as f, always with a '.0' or an exponent so it stays a float, exponent form
-// when the decimal point would sit more than 16 places left or 4 right.
-func PyFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64) // -d.ddde±xx
-	neg := strings.HasPrefix(e, "-")
-	if neg {
-		e = e[1:]
-	}
-	mant, expText, _ := strings.Cut(e, "e")
-	exp, _ := strconv.Atoi(expText)
-	digits := strings.Replace(mant, ".", "", 1)
-	decpt := exp + 1
-	var out string
-	if decpt <= -4 || decpt > 16 {
-		out = digits[:1]
-		if len(digits) > 1 {
-			out += "." + digits[1:]
-		}
-		sign := "+"
-		if exp < 0 {
-			sign = "-"
-			exp = -exp
-		}
-		out += "e" + sign + fmt.Sprintf("%02d", exp)
-	} else if decpt <= 0 {
-		out = "0." + strings.Repeat("0", -decpt) + digits
-	} else if decpt >= len(digits) {
-		out = digits + strings.Repeat("0", decpt-len(digits)) + ".0"
-	} else {
-		out = digits[:decpt] + "." + digits[decpt:]
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
+// when the decimal point would sit more than 16 places left or 4 right;
+// NaN and infinities as Python's json module writes them.
+func PyFloat(f float64) string { return string(appendPyFloat(nil, f)) }
 
 // DecodeJSON reads JSON text into a JSON-like Go value: integers become
 // int64 (floats when they do not fit), other numbers float64. NaN, Infinity
@@ -240,15 +202,15 @@ func replacePyConstants(data []byte) ([]byte, bool) {
 			inString = true
 			out.WriteByte(c)
 		case bytes.HasPrefix(data[i:], []byte("NaN")):
-			out.WriteString(strconv.Quote(nanSentinel))
+			out.WriteString(jsonSentinel(nanSentinel))
 			i += 2
 			changed = true
 		case bytes.HasPrefix(data[i:], []byte("-Infinity")):
-			out.WriteString(strconv.Quote(negInfSentinel))
+			out.WriteString(jsonSentinel(negInfSentinel))
 			i += 8
 			changed = true
 		case bytes.HasPrefix(data[i:], []byte("Infinity")):
-			out.WriteString(strconv.Quote(posInfSentinel))
+			out.WriteString(jsonSentinel(posInfSentinel))
 			i += 7
 			changed = true
 		default:
@@ -256,6 +218,12 @@ func replacePyConstants(data []byte) ([]byte, bool) {
 		}
 	}
 	return out.Bytes(), changed
+}
+
+// jsonSentinel writes a sentinel as a JSON string (its NUL escaped the
+// JSON way, which strconv.Quote does not do).
+func jsonSentinel(s string) string {
+	return `"\u0000` + s[1:] + `"`
 }
 
 // Normalize turns what encoding/json (with UseNumber) produced into the

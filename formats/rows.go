@@ -16,7 +16,9 @@ type Rows struct {
 
 // Row is one record: Cells align with Rows.Fields, Missing marks a key the
 // record does not have; Extra holds keys that are not fields (rare: csv
-// lines longer than the header).
+// lines longer than the header). When a field name repeats (a csv header
+// naming a column twice), the value lives in the last column of that name
+// and the earlier ones hold Missing, as a dict keeps the last key.
 type Row struct {
 	Cells []any
 	Extra map[string]any
@@ -34,12 +36,21 @@ func IsMissing(v any) bool { _, ok := v.(missing); return ok }
 
 // AppendJSON writes the rows form with each record's keys in fields order.
 func (r *Rows) AppendJSON(b *bytes.Buffer) error {
-	b.WriteString(`{"fields":[`)
+	// Quote each field name once, not once per row.
+	var names bytes.Buffer
+	keys := make([][]byte, len(r.Fields))
 	for i, f := range r.Fields {
+		start := names.Len()
+		appendString(&names, f)
+		names.WriteByte(':')
+		keys[i] = names.Bytes()[start:names.Len():names.Len()]
+	}
+	b.WriteString(`{"fields":[`)
+	for i := range r.Fields {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		appendString(b, f)
+		b.Write(keys[i][:len(keys[i])-1])
 	}
 	b.WriteString(`],"rows":[`)
 	for i, row := range r.Rows {
@@ -56,8 +67,7 @@ func (r *Rows) AppendJSON(b *bytes.Buffer) error {
 				b.WriteByte(',')
 			}
 			n++
-			appendString(b, r.Fields[j])
-			b.WriteByte(':')
+			b.Write(keys[j])
 			if err := appendJSON(b, c); err != nil {
 				return err
 			}
@@ -98,6 +108,9 @@ func (r *Rows) Map(i int) map[string]any {
 // {"fields": [...], "rows": [{...}, ...]}; keys not in fields go to Extra.
 func RowsFromJSON(v any) (*Rows, error) {
 	if r, ok := v.(*Rows); ok {
+		if r == nil {
+			return nil, fmt.Errorf("table/rows value is missing")
+		}
 		return r, nil
 	}
 	m, ok := v.(map[string]any)

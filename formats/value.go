@@ -19,7 +19,8 @@ type Value struct {
 	// Data is a JSON-like Go value (nil, bool, int64, float64, string,
 	// []any, map[string]any) or, for table/rows, a *Rows.
 	Data any
-	// Bytes holds text (UTF-8) or binary payloads.
+	// Bytes holds text (UTF-8) or binary payloads. Empty text is []byte{},
+	// never nil: a nil Bytes means the payload is Data.
 	Bytes []byte
 	// Path names a file or directory on the host.
 	Path string

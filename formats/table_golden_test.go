@@ -1,0 +1,85 @@
+package formats
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The -update flag rewrites golden files; other test files of the package
+// may register it too, so it is registered only once.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files under testdata")
+	}
+}
+
+// tableGolden compares got with testdata/table/golden/<name>, rewriting
+// it under -update.
+func tableGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "table", "golden", name)
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -run TestTableGolden -update writes it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs from its golden file (-want +got):\n%s", name, diff)
+	}
+}
+
+// Outputs derived from the Girder Worker fixtures, kept as golden files so
+// a change in any conversion shows up as a diff.
+func TestTableGolden(t *testing.T) {
+	for _, name := range []string{"test.csv", "anolisDataAppended.csv", "mammal_lnMass_tiny.csv"} {
+		r := mustParseCSV(t, tableFixture(t, name))
+		js, err := EncodeJSON(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tableGolden(t, name+".rows.json", append(js, '\n'))
+		tsv, err := WriteCSV(r, '\t')
+		if err != nil {
+			t.Fatal(err)
+		}
+		tableGolden(t, name+".tsv", tsv)
+		list, err := RowsToObjectList(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := WriteJSONLines(list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tableGolden(t, name+".jsonlines", lines)
+		bson, err := EncodeBSON(list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tableGolden(t, name+".objectlist.bson", bson)
+	}
+	flu := mustParseCSV(t, tableFixture(t, "flu.csv"))
+	names, err := EncodeJSON(ColumnNames(flu))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tableGolden(t, "flu.csv.column.names.json", append(names, '\n'))
+	cont, err := ContinuousColumns(flu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := EncodeJSON(cont)
+	tableGolden(t, "flu.csv.column.names.continuous.json", append(js, '\n'))
+}

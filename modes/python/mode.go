@@ -1,0 +1,329 @@
+// Package python is the python mode: steps run as Python scripts in children
+// forked from warm interpreters (zygotes), one zygote per pool slot, so each
+// step gets a fresh namespace for the price of a fork.
+//
+// A step's script sees its inputs as variables of a fresh module namespace
+// named __girder_worker__ (plus _tempdir, the step's work dir, which is also
+// its current directory); the outputs are the variables of the same names
+// when the script ends. See zygote.py for the Python side and frame.go for
+// the wire format.
+package python
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"runtime"
+	"sync"
+	"syscall"
+
+	"github.com/truss-dev/truss/formats"
+	"github.com/truss-dev/truss/modes"
+)
+
+// Options configure a python mode.
+type Options struct {
+	// Executable is the interpreter (default "python3", looked up in PATH).
+	Executable string
+	// Slots bounds how many steps run at once; each slot has one zygote
+	// (default runtime.NumCPU()).
+	Slots int
+	// Preload lists modules every zygote imports once at start ("networkx",
+	// "PIL.Image"), so steps and converters that import them pay nothing
+	// (networkx alone takes ~100 ms to import). A module that fails to
+	// import is skipped. Modules that start threads when imported (numpy
+	// with a threaded BLAS) are forked with those threads missing: preload
+	// them only if they cope with fork, as numpy does.
+	Preload []string
+	// Formats is the format registry (default formats.Default()); the mode
+	// reads port representations from modes.Port, so this is only kept for
+	// callers that build ports from it.
+	Formats *formats.Registry
+}
+
+// Mode runs python steps. It is safe for concurrent use.
+type Mode struct {
+	exe     string
+	preload []string
+	formats *formats.Registry
+	// idle holds one token per idle slot; stack holds the idle slots, the
+	// most recently used on top, so a sequential workflow keeps reusing one
+	// warm zygote instead of waking a cold one (guarded by mu).
+	idle    chan struct{}
+	stack   []*slot
+	slots   []*slot
+	closing chan struct{}
+
+	mu     sync.Mutex
+	closed bool
+}
+
+// slot is one place in the pool; its zygote starts on first use and is
+// replaced when it dies.
+type slot struct {
+	mu sync.Mutex
+	z  *zygote
+}
+
+var _ modes.Mode = (*Mode)(nil)
+
+// New checks the interpreter exists and returns a mode whose zygotes start
+// on first use.
+func New(opts Options) (*Mode, error) {
+	exe := opts.Executable
+	if exe == "" {
+		exe = "python3"
+	}
+	path, err := exec.LookPath(exe)
+	if err != nil {
+		return nil, fmt.Errorf("python executable %q not found: install python3 or set python.executable", exe)
+	}
+	n := opts.Slots
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	reg := opts.Formats
+	if reg == nil {
+		reg = formats.Default()
+	}
+	m := &Mode{exe: path, preload: append([]string(nil), opts.Preload...), formats: reg, idle: make(chan struct{}, n), closing: make(chan struct{})}
+	for range n {
+		s := &slot{}
+		m.slots = append(m.slots, s)
+		m.release(s)
+	}
+	return m, nil
+}
+
+// Executable is the resolved interpreter path.
+func (m *Mode) Executable() string { return m.exe }
+
+// Formats is the registry the mode was built with.
+func (m *Mode) Formats() *formats.Registry { return m.formats }
+
+var errClosed = errors.New("python mode is closed")
+
+// Run executes one step. Cancelling ctx kills the step's processes at once
+// and returns ctx's error; the zygote survives for the next step.
+func (m *Mode) Run(ctx context.Context, req modes.Request) (map[string]formats.Value, error) {
+	r, err := prepare(req)
+	if err != nil {
+		return nil, err
+	}
+	t := req.Task
+	s, err := m.acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("step %s: %w", t.Name, err)
+	}
+	defer m.release(s)
+
+	log := req.Log
+	if log == nil {
+		log = io.Discard
+	}
+	for attempt := 0; ; attempt++ {
+		z, err := m.zygote(ctx, s)
+		if err != nil {
+			return nil, fmt.Errorf("step %s: %w", t.Name, err)
+		}
+		res, done, err := z.run(ctx, r, log)
+		if err != nil {
+			if errors.Is(err, errZygoteStale) && attempt == 0 && ctx.Err() == nil {
+				// It died while idle (killed, out of memory); the step never
+				// reached it, so a fresh zygote can take it.
+				m.forget(s, z)
+				continue
+			}
+			return nil, m.lost(ctx, s, z, t, err)
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("step %s: %w", t.Name, ctx.Err())
+		}
+		return collect(t, done, res)
+	}
+}
+
+// acquire takes an idle slot, waiting for one.
+func (m *Mode) acquire(ctx context.Context) (*slot, error) {
+	select {
+	case <-m.closing:
+		return nil, errClosed
+	default:
+	}
+	select {
+	case <-m.idle:
+		m.mu.Lock()
+		s := m.stack[len(m.stack)-1]
+		m.stack = m.stack[:len(m.stack)-1]
+		m.mu.Unlock()
+		return s, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-m.closing:
+		return nil, errClosed
+	}
+}
+
+// release puts a slot back on top of the idle stack.
+func (m *Mode) release(s *slot) {
+	m.mu.Lock()
+	m.stack = append(m.stack, s)
+	m.mu.Unlock()
+	m.idle <- struct{}{}
+}
+
+// zygote returns the slot's live zygote, starting one if it has none or if
+// the previous one died (killed, out of memory) since its last step.
+func (m *Mode) zygote(ctx context.Context, s *slot) (*zygote, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.z != nil && !s.z.dead() {
+		return s.z, nil
+	}
+	s.z = nil
+	m.mu.Lock()
+	closed := m.closed
+	m.mu.Unlock()
+	if closed {
+		return nil, errClosed
+	}
+	z, err := startZygote(ctx, m.exe, m.preload)
+	if err != nil {
+		return nil, err
+	}
+	// Close may have run while the zygote started; it must not survive.
+	m.mu.Lock()
+	closed = m.closed
+	m.mu.Unlock()
+	if closed {
+		z.kill()
+		<-z.exited
+		return nil, errClosed
+	}
+	s.z = z
+	return z, nil
+}
+
+// lost handles a zygote that failed mid-step: it is killed and forgotten so
+// the slot starts a fresh one next time, and the step gets a clear error.
+func (m *Mode) lost(ctx context.Context, s *slot, z *zygote, t *modes.Task, err error) error {
+	if !errors.Is(err, errZygoteLost) && !errors.Is(err, errZygoteStale) {
+		return fmt.Errorf("step %s: %w", t.Name, err)
+	}
+	cause := z.deathCause(err)
+	m.forget(s, z)
+	if ctx.Err() != nil {
+		return fmt.Errorf("step %s: %w", t.Name, ctx.Err())
+	}
+	m.mu.Lock()
+	closed := m.closed
+	m.mu.Unlock()
+	if closed {
+		return fmt.Errorf("step %s: %w", t.Name, errClosed)
+	}
+	return fmt.Errorf("step %s: the python interpreter (pid %d) died while running it: %w%s", t.Name, z.pid(), cause, z.stderrNote())
+}
+
+// forget kills a zygote and drops it from its slot.
+func (m *Mode) forget(s *slot, z *zygote) {
+	z.kill()
+	<-z.exited
+	s.mu.Lock()
+	if s.z == z {
+		s.z = nil
+	}
+	s.mu.Unlock()
+}
+
+// collect turns the zygote's report and the child's result into outputs.
+func collect(t *modes.Task, done doneHeader, frame resultFrame) (map[string]formats.Value, error) {
+	if frame.err != nil {
+		switch {
+		case done.Signal != 0:
+			return nil, fmt.Errorf("step %s: the python process was killed by %s%s", t.Name, signalName(done.Signal), signalHint(done.Signal))
+		case len(frame.header) == 0 && errors.Is(frame.err, io.EOF):
+			return nil, fmt.Errorf("step %s: the python process exited with status %d before reporting its outputs (os._exit in the script?)", t.Name, done.Exit)
+		}
+		return nil, fmt.Errorf("step %s: unreadable result from python (exit status %d): %w", t.Name, done.Exit, frame.err)
+	}
+	h, blobs := frame.header, frame.blobs
+	var res childResult
+	if err := json.Unmarshal(h, &res); err != nil {
+		return nil, fmt.Errorf("step %s: unreadable result from python: %w", t.Name, err)
+	}
+	if !res.OK {
+		return nil, failure(t, &res)
+	}
+	if len(res.Outputs) != len(blobs) {
+		return nil, fmt.Errorf("step %s: python reported %d outputs and %d payloads", t.Name, len(res.Outputs), len(blobs))
+	}
+	ports := make(map[string]modes.Port, len(t.Outputs))
+	for _, p := range t.Outputs {
+		ports[p.Name] = p
+	}
+	out := make(map[string]formats.Value, len(res.Outputs))
+	for i, o := range res.Outputs {
+		v, err := decodeOutput(t.Name, ports[o.Name], o.Kind, blobs[i])
+		if err != nil {
+			return nil, err
+		}
+		out[o.Name] = v
+	}
+	return out, nil
+}
+
+func signalName(sig int) string {
+	s := syscall.Signal(sig)
+	return fmt.Sprintf("signal %d (%v)", sig, s)
+}
+
+func signalHint(sig int) string {
+	switch syscall.Signal(sig) {
+	case syscall.SIGKILL:
+		return "; out of memory, or killed from outside?"
+	case syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGABRT:
+		return "; a crash in a C extension?"
+	}
+	return ""
+}
+
+// Warm starts every idle slot's zygote now instead of at first use.
+func (m *Mode) Warm(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(m.slots))
+	for i, s := range m.slots {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = m.zygote(ctx, s)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Close kills every process the mode started (zygotes and running steps)
+// and waits for them. Runs in flight fail; later runs are refused.
+func (m *Mode) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	close(m.closing)
+	m.mu.Unlock()
+	for _, s := range m.slots {
+		s.mu.Lock()
+		z := s.z
+		s.mu.Unlock()
+		if z != nil {
+			z.kill()
+			<-z.exited
+		}
+	}
+	return nil
+}

@@ -1,6 +1,8 @@
 package converters
 
 import (
+	"github.com/truss-dev/truss/internal/testenv"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,15 +11,9 @@ import (
 	"github.com/truss-dev/truss/formats"
 )
 
-const dirFixtures = "/work/shared/fixtures/girder_worker"
-
 func dirFixture(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join(dirFixtures, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("fixture %s: %v", name, err)
-	}
-	return p
+	return testenv.Fixture(t, name)
 }
 
 func readTree(t *testing.T, dir string) map[string]string {

@@ -1,6 +1,9 @@
 package converters
 
 import (
+	"github.com/truss-dev/truss/internal/testenv"
+	"path/filepath"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -35,12 +38,7 @@ func runtimeRegistry(t *testing.T) *Registry {
 // (failing under TRUSS_REQUIRE_ALL=1) when exe or a module is missing.
 func pythonEnv(t *testing.T, exe string, modules ...string) Env {
 	t.Helper()
-	skip := func(msg string) {
-		if os.Getenv("TRUSS_REQUIRE_ALL") == "1" {
-			t.Fatal(msg + " (TRUSS_REQUIRE_ALL=1)")
-		}
-		t.Skip(msg)
-	}
+	skip := func(msg string) { testenv.Unavailable(t, "%s", msg) }
 	if _, err := exec.LookPath(exe); err != nil {
 		skip(exe + " not found; install python3")
 	}
@@ -169,10 +167,9 @@ func TestNetworkxConverters(t *testing.T) {
 }
 
 func TestNetworkxFixture(t *testing.T) {
-	const fixture = "/work/shared/fixtures/girder_worker/facebook-expected-networkx.json"
-	data, err := os.ReadFile(fixture)
+	data, err := os.ReadFile(testenv.Fixture(t, "facebook-expected-networkx.json"))
 	if err != nil {
-		t.Skipf("fixture: %v", err)
+		t.Fatal(err)
 	}
 	r := runtimeRegistry(t)
 	env := pythonEnv(t, "/usr/bin/python3", "networkx")
@@ -342,10 +339,13 @@ func mustGet(t *testing.T, r *Registry, typ, from, to string) *Converter {
 
 func TestNetCDFConverter(t *testing.T) {
 	r := runtimeRegistry(t)
-	env := pythonEnv(t, "/usr/bin/python3")
-	if exec.Command("/usr/bin/python3", "-c", "import netCDF4").Run() == nil {
-		t.Skip("netCDF4 is installed; this test covers the message when it is not")
+	// A netCDF4 that fails to import stands in for a missing one.
+	shadow := t.TempDir()
+	if err := os.WriteFile(filepath.Join(shadow, "netCDF4.py"), []byte("raise ModuleNotFoundError(\"No module named 'netCDF4'\", name='netCDF4')\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
+	t.Setenv("PYTHONPATH", shadow)
+	env := pythonEnv(t, testenv.Python(t))
 	_, err := Convert(context.Background(), env, mustGet(t, r, "netcdf", "binary", "dataset"), formats.Value{Type: "netcdf", Format: "binary", Bytes: []byte("CDF\x01")})
 	if err == nil || !strings.Contains(err.Error(), "python module netCDF4 is not installed (Debian: python3-netcdf4") {
 		t.Errorf("err = %v", err)

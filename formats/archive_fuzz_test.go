@@ -1,6 +1,8 @@
 package formats
 
 import (
+	"github.com/truss-dev/truss/internal/testenv"
+
 	"bytes"
 	"context"
 	"os"
@@ -39,7 +41,7 @@ func fuzzArchive(f *testing.F, seeds [][]byte, extract func(context.Context, str
 func archiveSeeds(f *testing.F, names ...string) [][]byte {
 	var out [][]byte
 	for _, n := range names {
-		if b, err := os.ReadFile(filepath.Join(gwFixtures, n)); err == nil {
+		if b, err := os.ReadFile(testenv.Fixture(f, n)); err == nil {
 			out = append(out, b)
 		}
 	}

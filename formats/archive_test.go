@@ -1,6 +1,8 @@
 package formats
 
 import (
+	"github.com/truss-dev/truss/internal/testenv"
+
 	"archive/tar"
 	"archive/zip"
 	"bytes"
@@ -17,15 +19,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-const gwFixtures = "/work/shared/fixtures/girder_worker"
-
 func needFixture(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join(gwFixtures, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("fixture %s: %v", name, err)
-	}
-	return p
+	return testenv.Fixture(t, name)
 }
 
 // treeOf maps every path under dir to its content ("dir/" for

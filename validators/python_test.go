@@ -1,6 +1,8 @@
 package validators
 
 import (
+	"github.com/truss-dev/truss/internal/testenv"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -31,12 +33,7 @@ func runtimeValidators() *Registry {
 // TRUSS_REQUIRE_ALL=1) when exe or a module is missing.
 func pyEnv(t *testing.T, exe string, modules ...string) converters.Env {
 	t.Helper()
-	skip := func(msg string) {
-		if os.Getenv("TRUSS_REQUIRE_ALL") == "1" {
-			t.Fatal(msg + " (TRUSS_REQUIRE_ALL=1)")
-		}
-		t.Skip(msg)
-	}
+	skip := func(msg string) { testenv.Unavailable(t, "%s", msg) }
 	if _, err := exec.LookPath(exe); err != nil {
 		skip(exe + " not found; install python3")
 	}
@@ -101,29 +98,34 @@ func TestRuntimeObjectValidators(t *testing.T) {
 	}
 }
 
+// shadowModules puts modules that fail to import ahead of the real ones on
+// PYTHONPATH, so "module not installed" paths are tested whatever the
+// machine has installed. Python processes started afterwards see them.
+func shadowModules(t *testing.T, names ...string) {
+	dir := t.TempDir()
+	for _, n := range names {
+		src := fmt.Sprintf("raise ModuleNotFoundError(\"No module named '%s'\", name=%q)\n", n, n)
+		if err := os.WriteFile(filepath.Join(dir, n+".py"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PYTHONPATH", dir)
+}
+
 func TestMissingModuleMessages(t *testing.T) {
 	r := runtimeValidators()
-	env := pyEnv(t, "/usr/bin/python3")
-	if exec.Command("/usr/bin/python3", "-c", "import netCDF4").Run() == nil {
-		t.Skip("netCDF4 is installed")
-	}
-	err := validate(t, r, env, "netcdf", "dataset", formats.Value{Bytes: pickleOf(t, "/usr/bin/python3", "", "None")})
+	py := testenv.Python(t, "networkx")
+	dataset := pickleOf(t, py, "", "None")
+	graph := pickleOf(t, py, "import networkx", "networkx.path_graph(3)")
+	shadowModules(t, "netCDF4", "networkx")
+	env := pyEnv(t, py)
+	err := validate(t, r, env, "netcdf", "dataset", formats.Value{Bytes: dataset})
 	if err == nil || err.Error() != "python module netCDF4 is not installed (Debian: python3-netcdf4; pip: netCDF4)" {
-		t.Errorf("err = %v", err)
+		t.Errorf("netCDF4: err = %v", err)
 	}
-	// The python3 on PATH may lack networkx: unpickling a graph then names
-	// the package too.
-	if exec.Command("python3", "-c", "import networkx").Run() == nil {
-		return
-	}
-	other := pyEnv(t, "python3")
-	if _, err := exec.Command("/usr/bin/python3", "-c", "import networkx").Output(); err != nil {
-		return
-	}
-	graph := pickleOf(t, "/usr/bin/python3", "import networkx", "networkx.path_graph(3)")
-	err = validate(t, r, other, "graph", "networkx", formats.Value{Bytes: graph})
+	err = validate(t, r, env, "graph", "networkx", formats.Value{Bytes: graph})
 	if err == nil || !strings.Contains(err.Error(), "python module networkx is not installed (Debian: python3-networkx; pip: networkx)") {
-		t.Errorf("err = %v", err)
+		t.Errorf("networkx: err = %v", err)
 	}
 }
 
@@ -202,7 +204,7 @@ func TestDirectoryValidators(t *testing.T) {
 	if err := os.WriteFile(file, []byte("not a zip"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fixtures := "/work/shared/fixtures/girder_worker"
+	fixtures := filepath.Dir(testenv.Fixture(t, "testZip.zip"))
 	for _, tc := range []struct {
 		format string
 		v      formats.Value

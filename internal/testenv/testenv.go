@@ -4,8 +4,10 @@
 package testenv
 
 import (
+	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -43,8 +45,15 @@ func Python(t testing.TB, modules ...string) string {
 	for _, m := range modules {
 		script += "; import " + m
 	}
+	// Print the interpreter's own path: a version manager's shim (pyenv)
+	// costs hundreds of milliseconds per start, which would distort every
+	// timing that involves starting python.
+	script += "; print(sys.executable)"
 	for _, c := range candidates {
-		if err := exec.Command(c, "-c", script).Run(); err == nil {
+		if out, err := exec.Command(c, "-c", script).Output(); err == nil {
+			if exe := strings.TrimSpace(string(out)); exe != "" {
+				return exe
+			}
 			return c
 		}
 	}
@@ -57,4 +66,45 @@ func Python(t testing.TB, modules ...string) string {
 	}
 	requireTool(t, "no python3 here imports %s (Debian: %s)", strings.Join(modules, ", "), strings.Join(pkgs, " "))
 	return ""
+}
+
+// Unavailable skips t with a message, or fails it when TRUSS_REQUIRE_ALL=1:
+// for anything a test needs that the machine may lack.
+func Unavailable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	requireTool(t, format, args...)
+}
+
+// Fixture returns the path of one of the shared Girder Worker fixtures
+// (../shared/fixtures/girder_worker beside the repository).
+func Fixture(t testing.TB, name string) string {
+	t.Helper()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(root, "..", "shared", "fixtures", "girder_worker", name)
+	if _, err := os.Stat(p); err != nil {
+		requireTool(t, "fixture %s is missing: %v", name, err)
+	}
+	return p
+}
+
+// moduleRoot walks up from the working directory (a package directory
+// under test) to the directory holding go.mod.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("testenv: no go.mod above the working directory")
+		}
+		dir = parent
+	}
 }

@@ -155,26 +155,3 @@ func compareChain(ctx context.Context, t testing.TB, m *Mode, dir string, n int)
 	return warm, cold, nil
 }
 
-// TestChainFasterThanCold runs the 100-step comparison once and logs the
-// figures (go test -run ChainFaster -v); the mode must beat cold starts.
-func TestChainFasterThanCold(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing comparison skipped in -short mode")
-	}
-	m := newMode(t, Options{Slots: 1})
-	ctx := context.Background()
-	dir := t.TempDir()
-	if _, err := chainMode(ctx, t, m, dir, 1); err != nil {
-		t.Fatal(err)
-	}
-	warm, cold, err := compareChain(ctx, t, m, dir, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	perWarm := float64(warm.Microseconds()) / 1000 / 100
-	perCold := float64(cold.Microseconds()) / 1000 / 100
-	t.Logf("100 chained steps: mode %.2f ms/step, cold python3 -c %.2f ms/step, ratio %.1fx", perWarm, perCold, perCold/perWarm)
-	if warm >= cold {
-		t.Errorf("the zygote mode (%v) is not faster than cold starts (%v)", warm, cold)
-	}
-}

@@ -1,6 +1,8 @@
 package python
 
 import (
+	"github.com/truss-dev/truss/internal/testenv"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -53,10 +55,7 @@ func requirePython(t testing.TB, exe string, modules ...string) {
 
 func skipOrFail(t testing.TB, msg string) {
 	t.Helper()
-	if os.Getenv("TRUSS_REQUIRE_ALL") == "1" {
-		t.Fatal(msg + " (TRUSS_REQUIRE_ALL=1)")
-	}
-	t.Skip(msg)
+	testenv.Unavailable(t, "%s", msg)
 }
 
 // newMode opens a mode closed at the end of the test, checking that its

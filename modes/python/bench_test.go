@@ -154,4 +154,3 @@ func compareChain(ctx context.Context, t testing.TB, m *Mode, dir string, n int)
 	}
 	return warm, cold, nil
 }
-

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -359,5 +360,39 @@ func TestConfigRoundTrip(t *testing.T) {
 	run("config", "rm", "python.executable")
 	if got := run("config", "list"); got != "python.executable = python3\n" {
 		t.Errorf("list after rm = %q", got)
+	}
+}
+
+// TestTerminalProgressFinishes drives the live progress bars (what a
+// terminal gets) through a run that succeeds and one that fails: both must
+// return, print their result, and leave no bar waiting.
+func TestTerminalProgressFinishes(t *testing.T) {
+	py := testenv.Python(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"run", "../examples/quickstart/workflow.yaml", "-i", "x=10", "-i", "y=3"}, 0},
+		{[]string{"run", "testdata/raises.yaml", "-i", "a=5"}, 1},
+	} {
+		env := map[string]string{"TRUSS_CONFIG": filepath.Join(t.TempDir(), "c.yaml"), "TRUSS_PYTHON_EXECUTABLE": py}
+		args := append(tc.args, "--store", filepath.Join(t.TempDir(), "s"))
+		done := make(chan outcome, 1)
+		go func() {
+			var out, errOut bytes.Buffer
+			code := Main(args, nil, &out, &errOut, true, func(k string) string { return env[k] })
+			done <- outcome{out.String(), errOut.String(), code}
+		}()
+		select {
+		case o := <-done:
+			if o.code != tc.code {
+				t.Errorf("%v: exit %d, want %d\n%s", tc.args, o.code, tc.code, o.stderr)
+			}
+			if !strings.Contains(o.stderr, "nodes") {
+				t.Errorf("%v: no progress bar drawn:\n%s", tc.args, o.stderr)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%v: truss did not return: the progress display is stuck", tc.args)
+		}
 	}
 }

@@ -66,6 +66,7 @@ func (l *lines) done() {}
 type bars struct {
 	p     *mpb.Progress
 	total *mpb.Bar
+	nodes int64
 	mu    sync.Mutex
 	steps map[int]*mpb.Bar
 }
@@ -76,7 +77,7 @@ func newBars(w io.Writer, plan *dag.Plan) *bars {
 		mpb.PrependDecorators(decor.Name("nodes", decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d", decor.WCSyncSpace)),
 		mpb.AppendDecorators(decor.Elapsed(decor.ET_STYLE_GO, decor.WCSyncSpace)),
 	)
-	return &bars{p: p, total: total, steps: map[int]*mpb.Bar{}}
+	return &bars{p: p, total: total, nodes: int64(len(plan.Nodes)), steps: map[int]*mpb.Bar{}}
 }
 
 func (b *bars) event(e engine.Event) {
@@ -99,8 +100,10 @@ func (b *bars) event(e engine.Event) {
 	case engine.Succeeded, engine.Failed, engine.Skipped, engine.Cancelled:
 		b.total.Increment()
 		if bar, ok := b.steps[i]; ok {
+			// Bars made with a positive total complete by reaching it
+			// (SetTotal only applies to bars made with total <= 0).
 			if e.Status == engine.Succeeded {
-				bar.SetTotal(1, true)
+				bar.SetCurrent(1)
 			} else {
 				bar.Abort(false)
 			}
@@ -109,12 +112,15 @@ func (b *bars) event(e engine.Event) {
 	}
 }
 
+// done settles every bar, so Wait (which waits for all of them) returns
+// even when a cancelled run left nodes unreported.
 func (b *bars) done() {
 	b.mu.Lock()
 	for _, bar := range b.steps {
 		bar.Abort(false)
 	}
-	b.total.SetTotal(-1, true)
+	b.steps = map[int]*mpb.Bar{}
+	b.total.SetCurrent(b.nodes)
 	b.mu.Unlock()
 	b.p.Wait()
 }

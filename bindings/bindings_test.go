@@ -55,7 +55,7 @@ func TestFlagErrors(t *testing.T) {
 		want    string
 	}{
 		{in: []string{"x"}, want: "expected NAME=VALUE or NAME=@PATH"},
-		{in: []string{"y=1"}, want: `the spec has no input "y"; did you mean "x"?`},
+		{in: []string{"tabl=1"}, want: `the spec has no input "tabl"; did you mean "table"?`},
 		{in: []string{"zzzzzz=1"}, want: "(it has: x, label, table, tree, list, any)"},
 		{in: []string{"list=[1,"}, want: "not a YAML value"},
 		{out: []string{"out=xlsx"}, want: "unknown format table/xlsx (known table formats: column.names,"},

@@ -2,8 +2,9 @@ package bindings
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -36,13 +37,7 @@ func InputFlags(task *spec.Task, reg *formats.Registry, flags []string, baseDir 
 			return nil, usagef("-i %s: the spec has no input %q%s", fl, name, didYouMean(name, portNames(task.Inputs)))
 		}
 		if path, isFile := strings.CutPrefix(value, "@"); isFile {
-			format := port.Format
-			if ext := strings.TrimPrefix(filepath.Ext(path), "."); ext != "" && port.Type != "" {
-				if f, ok := reg.ByExtension(port.Type, ext); ok {
-					format = f.Name
-				}
-			}
-			out[name] = &spec.Binding{Mode: "local", Path: absPath(path, baseDir), Format: format}
+			out[name] = fileBinding(reg, port, path, baseDir)
 			continue
 		}
 		data, err := scalar(reg, port, value)
@@ -52,6 +47,19 @@ func InputFlags(task *spec.Task, reg *formats.Registry, flags []string, baseDir 
 		out[name] = &spec.Binding{Mode: "inline", Format: port.Format, Data: data, HasData: true}
 	}
 	return out, nil
+}
+
+// fileBinding binds a local file in the port's format, or in the format
+// its extension names when the port's type has one (flu.csv for table/rows
+// is read as csv and converted).
+func fileBinding(reg *formats.Registry, port *spec.Port, path, baseDir string) *spec.Binding {
+	format := port.Format
+	if ext := strings.TrimPrefix(filepath.Ext(path), "."); ext != "" && port.Type != "" {
+		if f, ok := reg.ByExtension(port.Type, ext); ok {
+			format = f.Name
+		}
+	}
+	return &spec.Binding{Mode: "local", Path: absPath(path, baseDir), Format: format}
 }
 
 func scalar(reg *formats.Registry, port *spec.Port, text string) (any, error) {
@@ -85,13 +93,7 @@ func OutputFlags(task *spec.Task, reg *formats.Registry, flags []string, baseDir
 			return nil, usagef("-o %s: the spec has no output %q%s", fl, name, didYouMean(name, portNames(task.Outputs)))
 		}
 		if path, isFile := strings.CutPrefix(value, "@"); isFile {
-			format := port.Format
-			if ext := strings.TrimPrefix(filepath.Ext(path), "."); ext != "" && port.Type != "" {
-				if f, ok := reg.ByExtension(port.Type, ext); ok {
-					format = f.Name
-				}
-			}
-			out[name] = &spec.Binding{Mode: "local", Path: absPath(path, baseDir), Format: format}
+			out[name] = fileBinding(reg, port, path, baseDir)
 			continue
 		}
 		if port.Type != "" {
@@ -106,12 +108,12 @@ func OutputFlags(task *spec.Task, reg *formats.Registry, flags []string, baseDir
 
 // CheckBindings reports bindings naming no port of the task.
 func CheckBindings(task *spec.Task, in, out map[string]*spec.Binding) error {
-	for _, name := range sortedNames(in) {
+	for _, name := range slices.Sorted(maps.Keys(in)) {
 		if task.Input(name) == nil {
 			return usagef("input binding %q names no input of the spec%s", name, didYouMean(name, portNames(task.Inputs)))
 		}
 	}
-	for _, name := range sortedNames(out) {
+	for _, name := range slices.Sorted(maps.Keys(out)) {
 		if task.Output(name) == nil {
 			return usagef("output binding %q names no output of the spec%s", name, didYouMean(name, portNames(task.Outputs)))
 		}
@@ -130,15 +132,6 @@ func Missing(task *spec.Task, in map[string]*spec.Binding) []string {
 	return out
 }
 
-func sortedNames(m map[string]*spec.Binding) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func portNames(ps []*spec.Port) []string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
@@ -149,37 +142,11 @@ func portNames(ps []*spec.Port) []string {
 
 // didYouMean suggests the closest name, or lists the choices.
 func didYouMean(name string, choices []string) string {
-	best, bestD := "", 1<<30
-	for _, c := range choices {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(c)); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if best != "" && bestD <= max(2, len(name)/3) {
+	if best := spec.Suggest(name, choices); best != "" {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
 	if len(choices) == 0 {
 		return " (it has none)"
 	}
 	return fmt.Sprintf(" (it has: %s)", strings.Join(choices, ", "))
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

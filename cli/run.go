@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -82,7 +83,7 @@ func (a *app) run(ctx context.Context, path string, f runFlags) error {
 		if err := plan.WriteText(a.stdout); err != nil {
 			return err
 		}
-		for _, name := range sortedKeys(in) {
+		for _, name := range slices.Sorted(maps.Keys(in)) {
 			b := in[name]
 			fmt.Fprintf(a.stdout, "input %s: %s\n", name, describeBinding(b))
 		}
@@ -174,12 +175,12 @@ func (a *app) bind(task *spec.Task, regs registries, f runFlags, cwd string) (ma
 		}
 		return nil, nil, usageErr("missing required input(s) %s: bind with %s", strings.Join(missing, ", "), strings.Join(hints, ", "))
 	}
-	for _, name := range sortedKeys(in) {
+	for _, name := range slices.Sorted(maps.Keys(in)) {
 		if err := checkBinding(regs, task.Input(name), in[name], cwd); err != nil {
 			return nil, nil, usageErr("input %s: %v", name, err)
 		}
 	}
-	for _, name := range sortedKeys(out) {
+	for _, name := range slices.Sorted(maps.Keys(out)) {
 		b, p := out[name], task.Output(name)
 		if b.Format != "" && p.Type != "" {
 			if _, err := regs.converters.Path(p.Type, p.Format, b.Format); err != nil {
@@ -242,15 +243,6 @@ func describeBinding(b *spec.Binding) string {
 		}
 		return fmt.Sprintf("inline %s (%s)", s, b.Format)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // writeRunText prints a run's outcome for a person.

@@ -3,7 +3,6 @@ package converters
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/truss-dev/truss/formats"
 )
@@ -44,7 +43,7 @@ func addPython(r *Registry) {
 // or binary values (a value held as a file is read first).
 func bytesConverter(f func([]byte) ([]byte, error)) Func {
 	return func(ctx context.Context, env Env, in formats.Value) (formats.Value, error) {
-		b, err := inputBytes(in)
+		b, err := in.Payload()
 		if err != nil {
 			return formats.Value{}, err
 		}
@@ -59,19 +58,6 @@ func bytesConverter(f func([]byte) ([]byte, error)) Func {
 	}
 }
 
-// inputBytes is the payload of a text or binary value.
-func inputBytes(v formats.Value) ([]byte, error) {
-	switch {
-	case v.Bytes != nil:
-		return v.Bytes, nil
-	case v.Path != "":
-		return os.ReadFile(v.Path)
-	}
-	if s, ok := v.Data.(string); ok {
-		return []byte(s), nil
-	}
-	return nil, fmt.Errorf("expected bytes, got %s", formats.TypeName(v.Data))
-}
 
 // importGuard imports a module or raises an ImportError naming the package
 // that provides it.

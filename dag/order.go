@@ -1,6 +1,8 @@
 package dag
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -178,7 +180,7 @@ func (c *compiler) link() {
 			addDep(in.From.Node)
 		}
 		if node.Step != nil && node.Step.When != nil {
-			for _, name := range sortedKeys(node.Step.Scope) {
+			for _, name := range slices.Sorted(maps.Keys(node.Step.Scope)) {
 				addDep(node.Step.Scope[name].Node)
 			}
 		}
@@ -192,15 +194,6 @@ func minOf(xs []int) int {
 		m = min(m, x)
 	}
 	return m
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // IndexQueue is a min-heap of node or step indexes: whatever is ready, the

@@ -50,6 +50,21 @@ func (v Value) String() string {
 	}
 }
 
+// Payload is the bytes of a text or binary value: Bytes as they are, the
+// content of the file at Path, or a string held as Data (inline text).
+func (v Value) Payload() ([]byte, error) {
+	switch {
+	case v.Bytes != nil:
+		return v.Bytes, nil
+	case v.Path != "":
+		return os.ReadFile(v.Path)
+	}
+	if s, ok := v.Data.(string); ok {
+		return []byte(s), nil
+	}
+	return nil, fmt.Errorf("expected bytes, got %s", TypeName(v.Data))
+}
+
 // Digest is the sha256 of the value's canonical encoding: the canonical JSON
 // of Data, the bytes of Bytes, or the content of the file or directory tree
 // at Path. The type and format are part of the digest, so one text read as

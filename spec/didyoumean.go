@@ -34,6 +34,10 @@ func suggest(name string, candidates []string) string {
 	return best
 }
 
+// Suggest returns the known name closest to a mistyped one, or "" when
+// none is close enough to be a typo; other packages phrase it themselves.
+func Suggest(name string, candidates []string) string { return suggest(name, candidates) }
+
 // didYouMean is suggest phrased for the end of a message.
 func didYouMean(name string, candidates []string) string {
 	if s := suggest(name, candidates); s != "" {

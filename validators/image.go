@@ -14,7 +14,7 @@ func addImage(r *Registry) {
 	r.MustAdd(Validator{Type: "image", Format: "png", Run: imageCheck(formats.PNGConfig)})
 	r.MustAdd(Validator{Type: "image", Format: "jpeg", Run: imageCheck(formats.JPEGConfig)})
 	r.MustAdd(Validator{Type: "image", Format: "png.base64", Run: func(ctx context.Context, env converters.Env, v formats.Value) error {
-		b, err := bytesOfValue(v)
+		b, err := v.Payload()
 		if err != nil {
 			return err
 		}
@@ -29,7 +29,7 @@ func addImage(r *Registry) {
 
 func imageCheck[C any](config func([]byte) (C, error)) Func {
 	return func(ctx context.Context, env converters.Env, v formats.Value) error {
-		b, err := bytesOfValue(v)
+		b, err := v.Payload()
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/truss-dev/truss/converters"
 	"github.com/truss-dev/truss/formats"
@@ -27,14 +26,14 @@ func addPython(r *Registry) {
 		Script: isinstanceScript("import netCDF4", "netCDF4.Dataset", "a netCDF4 Dataset", "netCDF4", "python3-netcdf4", "netCDF4")})
 
 	r.MustAdd(Validator{Type: "python", Format: "pickle", Run: func(ctx context.Context, env converters.Env, v formats.Value) error {
-		b, err := bytesOfValue(v)
+		b, err := v.Payload()
 		if err != nil {
 			return err
 		}
 		return checkPickle(b)
 	}})
 	r.MustAdd(Validator{Type: "python", Format: "pickle.base64", Run: func(ctx context.Context, env converters.Env, v formats.Value) error {
-		b, err := bytesOfValue(v)
+		b, err := v.Payload()
 		if err != nil {
 			return err
 		}
@@ -45,7 +44,7 @@ func addPython(r *Registry) {
 		return checkPickle(raw)
 	}})
 	r.MustAdd(Validator{Type: "netcdf", Format: "binary", Run: func(ctx context.Context, env converters.Env, v formats.Value) error {
-		b, err := bytesOfValue(v)
+		b, err := v.Payload()
 		if err != nil {
 			return err
 		}
@@ -95,16 +94,4 @@ func checkNetCDF(b []byte) error {
 		}
 	}
 	return errors.New("not a netCDF file (no netCDF classic or HDF5 signature)")
-}
-
-// bytesOfValue is the payload of a text or binary value (a value held as a
-// file is read). Girder Worker's "str only" formats reject other values.
-func bytesOfValue(v formats.Value) ([]byte, error) {
-	switch {
-	case v.Bytes != nil:
-		return v.Bytes, nil
-	case v.Path != "":
-		return os.ReadFile(v.Path)
-	}
-	return nil, fmt.Errorf("expected bytes, got %s", formats.TypeName(v.Data))
 }

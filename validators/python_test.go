@@ -181,7 +181,8 @@ func TestImageValidators(t *testing.T) {
 	}{
 		{"png", formats.Value{Bytes: raw}, ""},
 		{"png", formats.Value{Bytes: jpg}, "not a PNG image (no PNG signature; it is a JPEG)"},
-		{"png", formats.Value{Data: "text"}, "expected bytes, got string"},
+		{"png", formats.Value{Data: "text"}, "not a PNG image"},
+		{"png", formats.Value{Data: int64(3)}, "expected bytes, got integer"},
 		{"jpeg", formats.Value{Bytes: jpg}, ""},
 		{"jpeg", formats.Value{Bytes: raw}, "not a JPEG image"},
 		{"jpeg", formats.Value{Bytes: []byte{0xff, 0xd8, 0xff, 0}}, "broken JPEG header"},

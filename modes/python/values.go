@@ -172,7 +172,7 @@ func encodeInput(p modes.Port, v formats.Value, workDir string) (wireInput, []by
 		data, err := formats.EncodeJSON(v.Data)
 		return in, data, err
 	default: // text, bytes, pickle
-		data, err := valueBytes(v)
+		data, err := v.Payload()
 		if err != nil {
 			return in, nil, fmt.Errorf("%s/%s: %w", p.Type, p.Format, err)
 		}
@@ -180,20 +180,6 @@ func encodeInput(p modes.Port, v formats.Value, workDir string) (wireInput, []by
 	}
 }
 
-// valueBytes is the byte payload of a text or binary value; a value held as
-// a file (a local binding) is read.
-func valueBytes(v formats.Value) ([]byte, error) {
-	switch {
-	case v.Bytes != nil:
-		return v.Bytes, nil
-	case v.Path != "":
-		return os.ReadFile(v.Path)
-	}
-	if s, ok := v.Data.(string); ok {
-		return []byte(s), nil
-	}
-	return nil, fmt.Errorf("expected bytes, got %s", formats.TypeName(v.Data))
-}
 
 // writeInputFile gives a filepath input that arrived as a value a file in
 // the work dir, named after the port.

@@ -396,3 +396,35 @@ func TestTerminalProgressFinishes(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateReportsEveryProblemOnce: a cycle does not hide the other
+// problems, and an unknown format is reported where it is declared only.
+func TestValidateReportsEveryProblemOnce(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		want []string
+	}{
+		{"testdata/cycle.yaml", []string{
+			"testdata/cycle.yaml:5:5: cycle among steps: a → b → a",
+			`testdata/cycle.yaml:13:12: when "inputs.y >" does not compile`,
+			"testdata/cycle.yaml:14:40: step c input v wants type table but workflow input x is of type number",
+		}},
+		{"testdata/broken.yaml", []string{
+			"testdata/broken.yaml:3:37: input x: unknown format numbr for type number; did you mean number?",
+			"testdata/broken.yaml:5:53: output out: from: unknown step doubl in doubl.b; did you mean double.b?",
+			"testdata/broken.yaml:12:7: unknown key scirpt in task; did you mean script?",
+		}},
+	} {
+		o := truss(t, "validate", tc.file)
+		lines := strings.Split(strings.TrimSpace(o.stderr), "\n")
+		if o.code != 2 || len(lines) != len(tc.want)+1 {
+			t.Errorf("%s: exit %d, %d lines, want 2 and %d diagnostics + summary:\n%s", tc.file, o.code, len(lines), len(tc.want), o.stderr)
+			continue
+		}
+		for i, w := range tc.want {
+			if !strings.HasPrefix(lines[i], w) {
+				t.Errorf("%s line %d:\n got %s\nwant %s", tc.file, i+1, lines[i], w)
+			}
+		}
+	}
+}

@@ -41,7 +41,11 @@ func loadAndCompile(w io.Writer, regs registries, path string, co compileOptions
 		// Compile what loaded, to report graph problems (cycles, formats) too.
 		if task != nil {
 			_, more := dag.Compile(task, dag.Options{Converters: regs.converters, NoValidate: co.noValidate, NoAutoConvert: co.noAutoConvert})
-			diags = append(diags, more...)
+			for _, d := range more {
+				if d.Code != spec.CodeUnknownFormat { // the loader reported those where they are declared
+					diags = append(diags, d)
+				}
+			}
 		}
 		printDiagnostics(w, diags)
 		return nil, nil, &ExitError{Code: ExitUsage, Msg: fmt.Sprintf("%s: %d problem(s); nothing was run", path, len(dedupe(diags).Errors()))}

@@ -112,10 +112,7 @@ var simpleName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 // workflow compiles the steps of wf under prefix, given the sources of its
 // inputs, and returns the sources of its outputs.
 func (c *compiler) workflow(prefix string, wf *spec.Task, scope map[string]source, validate, autoConvert bool) map[string]source {
-	order, ok := c.stepOrder(prefix, wf)
-	if !ok {
-		return nil
-	}
+	order, _ := c.stepOrder(prefix, wf) // a cycle is reported; the rest still compiles
 	into := map[string][]*spec.Edge{}
 	for _, e := range wf.Edges {
 		if e.ToStep != "" {

@@ -121,7 +121,7 @@ func (c *compiler) convert(src source, typ, format, consumer string, autoConvert
 		if errors.As(err, &np) {
 			c.errorf(pos, "%s wants %s/%s but %s is %s/%s: %v", consumer, typ, format, src.what, typ, src.format, err)
 		} else {
-			c.errorf(pos, "%s: %v", consumer, err)
+			c.diags = append(c.diags, spec.Diagnostic{Pos: pos, Code: spec.CodeUnknownFormat, Message: fmt.Sprintf("%s: %v", consumer, err)})
 		}
 		return Ref{}, false
 	}

@@ -36,15 +36,17 @@ func (c *compiler) stepOrder(prefix string, wf *spec.Task) ([]*spec.Step, bool) 
 		indeg[to]++
 	}
 	order := kahn(len(wf.Steps), deps, indeg)
+	out := make([]*spec.Step, len(order))
+	for i, k := range order {
+		out[i] = wf.Steps[k]
+	}
 	if len(order) == len(wf.Steps) {
-		out := make([]*spec.Step, len(order))
-		for i, k := range order {
-			out[i] = wf.Steps[k]
-		}
 		return out, true
 	}
 	c.reportCycles(prefix, wf, deps, order)
-	return nil, false
+	// The steps that could be ordered are still compiled, so their own
+	// problems are reported in the same pass.
+	return out, false
 }
 
 // kahn returns a topological order of n nodes given successor lists and

@@ -39,7 +39,14 @@ type Diagnostic struct {
 	Pos      Pos
 	Severity Severity
 	Message  string
+	// Code classifies diagnostics other passes may repeat (CodeUnknownFormat).
+	Code string
 }
+
+// CodeUnknownFormat marks a diagnostic about a type or format the registry
+// does not know; the loader reports these where ports are declared, so a
+// later pass that meets the same format again may drop its own.
+const CodeUnknownFormat = "unknown-format"
 
 func (d Diagnostic) String() string {
 	if d.Severity == Warning {

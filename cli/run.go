@@ -264,6 +264,9 @@ func (a *app) writeRunText(regs registries, task *spec.Task, res *engine.Result)
 	for _, p := range task.Outputs {
 		v, ok := res.Outputs[p.Name]
 		if !ok {
+			if res.Status == engine.Succeeded {
+				fmt.Fprintf(a.stderr, "output %s was not produced: %s\n", p.Name, outputReason(res, p.Name))
+			}
 			continue
 		}
 		text := showValue(regs, v)
@@ -273,6 +276,16 @@ func (a *app) writeRunText(regs registries, task *spec.Task, res *engine.Result)
 		}
 		fmt.Fprintf(a.stdout, "%s%s%s\n", p.Name, sep, indentRest(text))
 	}
+}
+
+// outputReason says why an output node did not run ("when … is false").
+func outputReason(res *engine.Result, name string) string {
+	for _, n := range res.Nodes {
+		if n.ID == "output:"+name && n.Reason != "" {
+			return n.Reason
+		}
+	}
+	return "its producer did not run"
 }
 
 func nodeCounts(res *engine.Result) string {

@@ -331,7 +331,7 @@ func (s *scheduler) fail(i int, err error, start, end time.Time) {
 func (s *scheduler) skip(i int, reason string) {
 	s.results[i].Status, s.results[i].Reason = Skipped, reason
 	s.emit(Event{Node: s.plan.Nodes[i], Status: Skipped, Reason: reason})
-	s.skipDependants(i, "upstream "+s.plan.Nodes[i].ID+" skipped")
+	s.skipDependants(i, "upstream "+s.plan.Nodes[i].ID+" skipped: "+reason)
 }
 
 // skipDependants marks everything downstream of i as skipped.

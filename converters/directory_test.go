@@ -1,14 +1,13 @@
 package converters
 
 import (
-	"github.com/truss-dev/truss/internal/testenv"
-
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/truss-dev/truss/formats"
+	"github.com/truss-dev/truss/internal/testenv"
 )
 
 func dirFixture(t *testing.T, name string) string {

@@ -58,7 +58,6 @@ func bytesConverter(f func([]byte) ([]byte, error)) Func {
 	}
 }
 
-
 // importGuard imports a module or raises an ImportError naming the package
 // that provides it.
 func importGuard(stmt, module, debian, pip string) string {

@@ -1,9 +1,6 @@
 package converters
 
 import (
-	"github.com/truss-dev/truss/internal/testenv"
-	"path/filepath"
-
 	"bytes"
 	"context"
 	"encoding/json"
@@ -13,6 +10,7 @@ import (
 	"image/png"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/truss-dev/truss/formats"
+	"github.com/truss-dev/truss/internal/testenv"
 	"github.com/truss-dev/truss/modes"
 	"github.com/truss-dev/truss/modes/python"
 )

@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/truss-dev/truss/converters"
 	"github.com/truss-dev/truss/formats"
+	"github.com/truss-dev/truss/internal/testenv"
 	"github.com/truss-dev/truss/spec"
 )
 
@@ -244,20 +244,7 @@ func TestRenderGolden(t *testing.T) {
 		if err := r.write(&b); err != nil {
 			t.Fatal(err)
 		}
-		golden := filepath.Join("testdata", r.name)
-		if *update {
-			if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test -update to create it)", err)
-		}
-		if diff := cmp.Diff(string(want), b.String()); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", r.name, diff)
-		}
+		testenv.Golden(t, filepath.Join("testdata", r.name), b.Bytes())
 	}
 }
 

@@ -1,13 +1,13 @@
 package formats
 
 import (
-	"github.com/truss-dev/truss/internal/testenv"
-
 	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/truss-dev/truss/internal/testenv"
 )
 
 // fuzzArchive extracts arbitrary bytes and checks the one property that

@@ -1,8 +1,6 @@
 package formats
 
 import (
-	"github.com/truss-dev/truss/internal/testenv"
-
 	"archive/tar"
 	"archive/zip"
 	"bytes"
@@ -17,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/truss-dev/truss/internal/testenv"
 )
 
 func needFixture(t *testing.T, name string) string {

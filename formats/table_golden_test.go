@@ -2,11 +2,10 @@ package formats
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/truss-dev/truss/internal/testenv"
 )
 
 // The -update flag rewrites golden files; other test files of the package
@@ -21,23 +20,7 @@ func init() {
 // it under -update.
 func tableGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "table", "golden", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -run TestTableGolden -update writes it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs from its golden file (-want +got):\n%s", name, diff)
-	}
+	testenv.Golden(t, filepath.Join("testdata", "table", "golden", name), got)
 }
 
 // Outputs derived from the Girder Worker fixtures, kept as golden files so

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/truss-dev/truss/internal/testenv"
 )
 
 // The -update flag rewrites golden files. Other test files of this
@@ -18,32 +18,11 @@ func init() {
 	}
 }
 
-func treeGraphUpdate() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
 // treeGraphGolden compares got with testdata/<name> (tree/… or graph/…),
 // rewriting it under -update.
 func treeGraphGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", filepath.FromSlash(name))
-	if treeGraphUpdate() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs from the treeGraphGolden file (-want +got):\n%s", name, diff)
-	}
+	testenv.Golden(t, filepath.Join("testdata", filepath.FromSlash(name)), got)
 }
 
 // treeGraphTestdata reads testdata/<name>. The Girder Worker fixtures

@@ -1,8 +1,6 @@
 package validators
 
 import (
-	"github.com/truss-dev/truss/internal/testenv"
-
 	"bytes"
 	"context"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/truss-dev/truss/converters"
 	"github.com/truss-dev/truss/formats"
+	"github.com/truss-dev/truss/internal/testenv"
 	"github.com/truss-dev/truss/modes"
 	"github.com/truss-dev/truss/modes/python"
 )

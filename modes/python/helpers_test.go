@@ -1,8 +1,6 @@
 package python
 
 import (
-	"github.com/truss-dev/truss/internal/testenv"
-
 	"bytes"
 	"context"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/truss-dev/truss/formats"
+	"github.com/truss-dev/truss/internal/testenv"
 	"github.com/truss-dev/truss/modes"
 )
 

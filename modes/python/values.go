@@ -180,7 +180,6 @@ func encodeInput(p modes.Port, v formats.Value, workDir string) (wireInput, []by
 	}
 }
 
-
 // writeInputFile gives a filepath input that arrived as a value a file in
 // the work dir, named after the port.
 func writeInputFile(name string, v formats.Value, workDir string) (string, error) {

@@ -12,5 +12,6 @@ func Default(reg *formats.Registry) *Registry {
 	addImage(r)
 	addDirectory(r)
 	addPython(r)
+	addR(r)
 	return r
 }

@@ -142,7 +142,7 @@ func (r *Registry) ByExtension(typ, ext string) (Format, bool) {
 }
 
 // Default returns the registry of every type and format of Girder Worker's
-// types plugin (R formats are added by the R runtime).
+// types plugin and its r plugin.
 func Default() *Registry {
 	r := New()
 	add := func(typ, name string, rep Rep, runtime string, desc string, exts ...string) {
@@ -204,5 +204,6 @@ func Default() *Registry {
 	add("python", "object", RepBinary, RuntimePython, "any Python object (pickled across the Go boundary)")
 	add("python", "pickle", RepBinary, RuntimeGo, "pickle bytes", "pkl", "pickle")
 	add("python", "pickle.base64", RepText, RuntimeGo, "pickle bytes in base64")
+	addRFormats(r)
 	return r
 }

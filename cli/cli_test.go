@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +36,7 @@ func trussIn(t *testing.T, stdin string, args ...string) outcome {
 		"TRUSS_PYTHON_EXECUTABLE": py,
 		"HOME":                    os.Getenv("HOME"),
 	}
-	if args[0] == "run" {
+	if args[0] == "run" && !slices.Contains(args, "--store") {
 		args = append(args, "--store", filepath.Join(t.TempDir(), "store"))
 	}
 	var out, errOut bytes.Buffer

@@ -54,7 +54,8 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer, isTTY bool, getenv func(
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(a.runCmd(), a.planCmd(), a.validateCmd(), a.convertCmd(), a.formatsCmd(), a.configCmd())
+	root.AddCommand(a.runCmd(), a.resumeCmd(), a.runsCmd(), a.showCmd(), a.logsCmd(), a.gcCmd(), a.storeCmd(),
+		a.planCmd(), a.validateCmd(), a.convertCmd(), a.formatsCmd(), a.configCmd())
 	return root
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/truss-dev/truss/bindings"
 	"github.com/truss-dev/truss/dag"
 	"github.com/truss-dev/truss/engine"
+	"github.com/truss-dev/truss/engine/store"
 	"github.com/truss-dev/truss/formats"
 	"github.com/truss-dev/truss/spec"
 )
@@ -32,6 +33,7 @@ type runFlags struct {
 	json                    bool
 	dryRun                  bool
 	keepWork                bool
+	noCache                 bool
 }
 
 func (a *app) runCmd() *cobra.Command {
@@ -65,6 +67,7 @@ found before anything ran (usage, spec, bindings).`,
 	fl.BoolVar(&f.json, "json", false, "print one JSON document on stdout")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "compile and bind, print the plan, run nothing")
 	fl.BoolVar(&f.keepWork, "keep-work", false, "keep scratch directories of a successful run")
+	fl.BoolVar(&f.noCache, "no-cache", false, "run every node, even those whose outputs an earlier run computed")
 	return cmd
 }
 
@@ -89,6 +92,27 @@ func (a *app) run(ctx context.Context, path string, f runFlags) error {
 		}
 		return nil
 	}
+	st, err := openStore(f.store)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	now := time.Now()
+	rec := &store.Run{V: 1, ID: engine.NewRunID(now), Status: string(engine.Running), Created: now, Updated: now}
+	if err := recordSpec(rec, path, task, in, out, f); err != nil {
+		return usageErr("%v", err)
+	}
+	if err := st.PutRun(rec); err != nil {
+		return &ExitError{Code: ExitFailed, Msg: "store: " + err.Error()}
+	}
+	return a.execute(ctx, st, rec, regs, task, plan, in, out, f, nil)
+}
+
+// execute runs a compiled plan as run rec (new, or resumed with the
+// records of its earlier attempt), keeps the run record up to date and
+// prints the outcome.
+func (a *app) execute(ctx context.Context, st *store.Store, rec *store.Run, regs registries, task *spec.Task, plan *dag.Plan,
+	in, out map[string]*spec.Binding, f runFlags, previous map[string]*store.Node) error {
 	ms, closeModes, err := a.newModes(regs, f.jobs)
 	if err != nil {
 		return err
@@ -97,16 +121,24 @@ func (a *app) run(ctx context.Context, path string, f runFlags) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	runID := engine.NewRunID(time.Now())
+	cwd, _ := os.Getwd()
 	prog := a.newProgress(plan, f.json)
 	res, err := engine.Run(ctx, plan, engine.Options{
-		RunID: runID, Jobs: f.jobs, Formats: regs.formats, Converters: regs.converters, Validators: regs.validators,
-		Modes: ms, WorkDir: filepath.Join(f.store, "work", runID), KeepWork: f.keepWork,
+		RunID: rec.ID, Jobs: f.jobs, Formats: regs.formats, Converters: regs.converters, Validators: regs.validators,
+		Modes: ms, WorkDir: filepath.Join(st.Dir(), "work", rec.ID), KeepWork: f.keepWork,
 		BaseDir: cwd, Inputs: in, Outputs: out, OnEvent: prog.event,
+		Store: st, NoCache: f.noCache, Previous: previous,
 	})
 	prog.done()
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Msg: err.Error()}
+	}
+	rec.Status, rec.Updated, rec.Error = string(res.Status), time.Now(), ""
+	if len(res.Failures) > 0 {
+		rec.Error = res.Failures[0].Node + ": " + res.Failures[0].Message
+	}
+	if err := st.PutRun(rec); err != nil {
+		fmt.Fprintf(a.stderr, "truss: could not record the run's end in the store: %v\n", err)
 	}
 	if f.json {
 		if err := a.writeRunJSON(regs, plan, res); err != nil {
@@ -290,7 +322,7 @@ func outputReason(res *engine.Result, name string) string {
 
 func nodeCounts(res *engine.Result) string {
 	var parts []string
-	for _, s := range []engine.Status{engine.Succeeded, engine.Failed, engine.Skipped, engine.Cancelled} {
+	for _, s := range []engine.Status{engine.Succeeded, engine.Cached, engine.Failed, engine.Skipped, engine.Cancelled} {
 		if n := res.Count(s); n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, s))
 		}
@@ -352,7 +384,7 @@ type visualization struct {
 
 func (a *app) writeRunJSON(regs registries, plan *dag.Plan, res *engine.Result) error {
 	doc := runDocument{RunID: res.RunID, Status: string(res.Status), Outputs: map[string]bindings.JSONValue{},
-		Nodes: map[string]int{"succeeded": res.Count(engine.Succeeded), "cached": 0, "skipped": res.Count(engine.Skipped),
+		Nodes: map[string]int{"succeeded": res.Count(engine.Succeeded), "cached": res.Count(engine.Cached), "skipped": res.Count(engine.Skipped),
 			"failed": res.Count(engine.Failed), "cancelled": res.Count(engine.Cancelled)}}
 	for name, v := range res.Outputs {
 		jv, err := bindings.ToJSON(regs.formats, v)

@@ -47,8 +47,12 @@ type NodeResult struct {
 	End      time.Time
 	Err      error
 	Reason   string
-	// Log is the file holding a step's stdout and stderr ("" when none).
-	Log string
+	// Log is the file holding a step's stdout and stderr ("" when none);
+	// LogBlob its digest in the store.
+	Log     string
+	LogBlob string
+	// CachedFrom names the earlier run/node whose outputs were reused.
+	CachedFrom string
 }
 
 // Failure is a failed node and its message.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/truss-dev/truss/converters"
 	"github.com/truss-dev/truss/dag"
+	"github.com/truss-dev/truss/engine/store"
 	"github.com/truss-dev/truss/formats"
 	"github.com/truss-dev/truss/modes"
 	"github.com/truss-dev/truss/nodes"
@@ -46,12 +47,24 @@ type Options struct {
 	OnEvent func(Event)
 	// RetryDelay is the pause before retry k (k·RetryDelay; default 100ms).
 	RetryDelay time.Duration
+	// Store checkpoints every node (records, values, logs) and serves the
+	// cross-run cache; nil runs without one.
+	Store *store.Store
+	// NoCache runs every node even when the cache holds its outputs.
+	NoCache bool
+	// Previous holds the records of the run being resumed, by node ID:
+	// nodes whose record succeeded with the same cache key are reused.
+	Previous map[string]*store.Node
 }
 
 type job struct {
 	node    *dag.Node
 	inputs  map[string]formats.Value
 	attempt int
+	// With a store: the refs of all inputs (for the cache key), and of the
+	// inputs whose values are only in the store (their producers were reused).
+	inRefs map[string]store.Ref
+	load   map[string]store.Ref
 }
 
 type outcome struct {
@@ -62,6 +75,14 @@ type outcome struct {
 	start   time.Time
 	end     time.Time
 	log     string
+	// With a store.
+	refs       map[string]store.Ref
+	status     Status // Succeeded or Cached
+	cachedFrom string
+	key        string
+	inputs     map[string]string // input digests behind key
+	logDigest  string
+	reason     string
 }
 
 // Run executes plan and reports what happened to every node. The error is
@@ -85,6 +106,12 @@ func Run(ctx context.Context, plan *dag.Plan, opts Options) (*Result, error) {
 	}
 	s := newScheduler(plan, opts)
 	res := s.run(ctx)
+	if s.cp != nil {
+		if err := s.cp.wait(); err != nil {
+			res.Status = Failed
+			res.Failures = append(res.Failures, Failure{Node: "(store)", Message: "checkpoint write failed: " + err.Error()})
+		}
+	}
 	if res.Status == Succeeded && !opts.KeepWork {
 		cleanWork(opts.WorkDir, res)
 	} else if os.Remove(opts.WorkDir) == nil { // only succeeds when empty
@@ -149,6 +176,10 @@ type scheduler struct {
 	jobs     chan job
 	attempts []int
 	started  time.Time
+	cp       *checkpoint // nil without a store
+	refs     []map[string]store.Ref
+	keys     []string            // cache key of each node's last attempt
+	ins      []map[string]string // and the input digests behind it
 }
 
 func newScheduler(plan *dag.Plan, opts Options) *scheduler {
@@ -164,6 +195,12 @@ func newScheduler(plan *dag.Plan, opts Options) *scheduler {
 		retry:    make(chan int, n),
 		jobs:     make(chan job),
 		attempts: make([]int, n),
+	}
+	if opts.Store != nil {
+		s.cp = newCheckpoint(plan, opts)
+		s.refs = make([]map[string]store.Ref, n)
+		s.keys = make([]string, n)
+		s.ins = make([]map[string]string, n)
 	}
 	for i, node := range plan.Nodes {
 		s.results[i] = NodeResult{ID: node.ID, Kind: node.Kind, Status: Pending}
@@ -229,8 +266,22 @@ func (s *scheduler) run(ctx context.Context) *Result {
 func (s *scheduler) dispatch(ctx context.Context, i int) {
 	node := s.plan.Nodes[i]
 	inputs := make(map[string]formats.Value, len(node.In))
+	var inRefs, load map[string]store.Ref
+	if s.cp != nil {
+		inRefs = make(map[string]store.Ref, len(node.In))
+	}
 	for _, in := range node.In {
-		inputs[in.Port] = s.values[in.From.Node][in.From.Port]
+		if s.values[in.From.Node] != nil {
+			inputs[in.Port] = s.values[in.From.Node][in.From.Port]
+		} else if s.cp != nil {
+			if load == nil {
+				load = map[string]store.Ref{}
+			}
+			load[in.Port] = s.refs[in.From.Node][in.From.Port]
+		}
+		if s.cp != nil {
+			inRefs[in.Port] = s.refs[in.From.Node][in.From.Port]
+		}
 	}
 	if node.Step != nil && node.Step.When != nil {
 		ok, err := s.evalWhen(node.Step)
@@ -251,7 +302,7 @@ func (s *scheduler) dispatch(ctx context.Context, i int) {
 	}
 	s.emit(Event{Node: node, Status: Running, Attempt: s.attempts[i]})
 	s.running++
-	s.jobs <- job{node: node, inputs: inputs, attempt: s.attempts[i]}
+	s.jobs <- job{node: node, inputs: inputs, attempt: s.attempts[i], inRefs: inRefs, load: load}
 }
 
 func (s *scheduler) evalWhen(st *dag.Step) (bool, error) {
@@ -276,11 +327,27 @@ func (s *scheduler) finish(ctx context.Context, o outcome) bool {
 	if o.log != "" {
 		r.Log = o.log
 	}
+	if o.logDigest != "" {
+		r.LogBlob = o.logDigest
+	}
+	if s.cp != nil && o.key != "" {
+		s.keys[i], s.ins[i] = o.key, o.inputs
+	}
 	if o.err == nil {
 		r.Status = Succeeded
 		r.Err = nil
 		s.values[i] = o.outputs
-		s.emit(Event{Node: node, Status: Succeeded, Attempt: o.attempt, Elapsed: o.end.Sub(o.start)})
+		if s.cp != nil {
+			if o.status != "" {
+				r.Status = o.status
+			}
+			r.CachedFrom, r.Reason = o.cachedFrom, o.reason
+			s.refs[i] = o.refs
+			rec := s.nodeRecord(i)
+			rec.Outputs = o.refs
+			s.cp.record(rec)
+		}
+		s.emit(Event{Node: node, Status: r.Status, Attempt: o.attempt, Elapsed: o.end.Sub(o.start), Reason: r.CachedFrom})
 		for _, p := range s.plan.Pred[i] {
 			s.release(p)
 		}
@@ -324,12 +391,14 @@ func (s *scheduler) fail(i int, err error, start, end time.Time) {
 		r.Start = start
 	}
 	r.End = end
+	s.checkpointResult(i)
 	s.emit(Event{Node: s.plan.Nodes[i], Status: Failed, Attempt: s.attempts[i], Err: err, Elapsed: end.Sub(start)})
 	s.skipDependants(i, "upstream "+s.plan.Nodes[i].ID+" failed")
 }
 
 func (s *scheduler) skip(i int, reason string) {
 	s.results[i].Status, s.results[i].Reason = Skipped, reason
+	s.checkpointResult(i)
 	s.emit(Event{Node: s.plan.Nodes[i], Status: Skipped, Reason: reason})
 	s.skipDependants(i, "upstream "+s.plan.Nodes[i].ID+" skipped: "+reason)
 }
@@ -344,6 +413,7 @@ func (s *scheduler) skipDependants(i int, reason string) {
 			continue
 		}
 		s.results[j].Status, s.results[j].Reason = Skipped, reason
+		s.checkpointResult(j)
 		s.emit(Event{Node: s.plan.Nodes[j], Status: Skipped, Reason: reason})
 		stack = append(stack, s.plan.Succ[j]...)
 	}
@@ -355,7 +425,24 @@ func (s *scheduler) cancelNode(i int) {
 	if r.End.IsZero() && !r.Start.IsZero() {
 		r.End = time.Now()
 	}
+	s.checkpointResult(i)
 	s.emit(Event{Node: s.plan.Nodes[i], Status: Cancelled})
+}
+
+// checkpointResult records a node's final state when there is a store.
+func (s *scheduler) checkpointResult(i int) {
+	if s.cp != nil {
+		s.cp.record(s.nodeRecord(i))
+	}
+}
+
+// nodeRecord is node i's store record as things stand.
+func (s *scheduler) nodeRecord(i int) *store.Node {
+	rec := nodeRecord(s.plan.Nodes[i], &s.results[i], s.keys[i])
+	if s.keys[i] != "" {
+		rec.Fingerprint, rec.Inputs = s.cp.fps[i], s.ins[i]
+	}
+	return rec
 }
 
 func (s *scheduler) emit(e Event) {
@@ -375,6 +462,25 @@ func (s *scheduler) worker(ctx context.Context) {
 func (s *scheduler) execute(ctx context.Context, j job) outcome {
 	node := j.node
 	o := outcome{node: node.Index, attempt: j.attempt, start: time.Now()}
+	if s.cp != nil {
+		if reusable(node) {
+			o.key, o.inputs = s.cp.key(node.Index, j.inRefs)
+			if r, ok, reason := s.cp.reuse(node, o.key, o.inputs); ok {
+				o.refs, o.status, o.cachedFrom, o.end = r.refs, r.status, r.from, time.Now()
+				return o
+			} else {
+				o.reason = reason
+			}
+			s.cp.record(&store.Node{ID: node.ID, Kind: node.Kind.String(), Status: string(Running), Attempts: j.attempt,
+				Start: o.start, CacheKey: o.key, Fingerprint: s.cp.fps[node.Index], Inputs: o.inputs, Reason: o.reason})
+		}
+		if len(j.load) > 0 {
+			if err := s.cp.load(j.inputs, j.load); err != nil {
+				o.err, o.end = err, time.Now()
+				return o
+			}
+		}
+	}
 	env := nodes.Env{
 		Formats: s.opts.Formats, Converters: s.opts.Converters, Validators: s.opts.Validators,
 		Modes: s.opts.Modes, WorkDir: s.opts.WorkDir, Log: io.Discard, BaseDir: s.opts.BaseDir,
@@ -417,6 +523,14 @@ func (s *scheduler) execute(ctx context.Context, j job) outcome {
 	}
 	if log != nil {
 		o.log = log.Close()
+	}
+	if s.cp != nil {
+		o.logDigest = s.cp.saveLog(o.log)
+		if o.err == nil && node.Kind != dag.KindOutput && !(node.Step != nil && node.Step.Visualization) {
+			if o.refs, o.err = s.cp.save(o.outputs); o.err == nil && o.key != "" && !s.cp.noCache {
+				o.err = s.cp.st.CachePut(o.key, store.CacheEntry{Run: s.opts.RunID, Node: node.ID, Outputs: o.refs, Created: time.Now()})
+			}
+		}
 	}
 	o.end = time.Now()
 	return o

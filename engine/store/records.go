@@ -1,0 +1,263 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Run is the record of one run (bucket runs, key ID).
+type Run struct {
+	V                           int `json:"v"`
+	ID, SpecFile, Status, Error string
+	Created, Updated            time.Time
+	// Bundle is the resolved spec: every file the run needs (spec, task files,
+	// scripts) by path, so resume works when files changed or moved.
+	Bundle map[string][]byte
+	// Bindings are the caller's input/output bindings as JSON, secrets removed.
+	Inputs, Outputs json.RawMessage
+	Options         json.RawMessage // run flags (jobs, no-validate, …) as JSON
+}
+
+// Node is the record of one node of a run (bucket nodes, key run/node).
+type Node struct {
+	V                                    int `json:"v"`
+	Run, ID, Kind, Status, Error, Reason string
+	Attempts                             int
+	Start, End                           time.Time
+	CacheKey                             string
+	Log                                  string         // blob digest of the node log ("" none)
+	Outputs                              map[string]Ref // by port
+	CachedFrom                           string         // "run/node" when reused from the cache
+	// Fingerprint and Inputs (port → digest) make up CacheKey; kept so a
+	// rerun can say whether the definition or which input changed.
+	Fingerprint string            `json:",omitempty"`
+	Inputs      map[string]string `json:",omitempty"`
+}
+
+// Ref names a value in the blob store. Digest is the sha256 of the blob;
+// Kind says how it was stored: data (canonical JSON), bytes, file or dir (a
+// tar of the tree). Name is the base name a file or directory is restored
+// under.
+type Ref struct {
+	Digest, Type, Format, Kind string
+	Size                       int64
+	Name                       string
+}
+
+// Kinds of Ref.
+const (
+	KindData  = "data"
+	KindBytes = "bytes"
+	KindFile  = "file"
+	KindDir   = "dir"
+)
+
+// CacheEntry maps a cache key to the outputs of the node that computed it.
+type CacheEntry struct {
+	Run, Node string
+	Outputs   map[string]Ref
+	Created   time.Time
+}
+
+// cacheRecord is a CacheEntry as stored: versioned.
+type cacheRecord struct {
+	V int `json:"v"`
+	CacheEntry
+}
+
+func nodeKey(run, node string) []byte { return []byte(run + "/" + node) }
+
+// PutRun writes r; it is durable when PutRun returns.
+func (s *Store) PutRun(r *Run) error {
+	if r.ID == "" || strings.Contains(r.ID, "/") {
+		return fmt.Errorf("store: run id %q must be non-empty and have no '/'", r.ID)
+	}
+	rec := *r
+	rec.V = recordVersion
+	b, err := json.Marshal(&rec)
+	if err != nil {
+		return fmt.Errorf("store: encoding run %s: %w", r.ID, err)
+	}
+	key := []byte(r.ID)
+	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketRuns).Put(key, b) })
+}
+
+// PutNode writes n; it is durable when PutNode returns. Concurrent callers
+// share one commit.
+func (s *Store) PutNode(n *Node) error { return <-s.PutNodeAsync(n) }
+
+// PutNodeAsync enqueues n; the channel yields the result of the commit
+// that carries it.
+func (s *Store) PutNodeAsync(n *Node) <-chan error {
+	if n.Run == "" || n.ID == "" {
+		return fail(fmt.Errorf("store: node record needs a run and a node id (got %q/%q)", n.Run, n.ID))
+	}
+	rec := *n
+	rec.V = recordVersion
+	b, err := json.Marshal(&rec)
+	if err != nil {
+		return fail(fmt.Errorf("store: encoding node %s/%s: %w", n.Run, n.ID, err))
+	}
+	key := nodeKey(n.Run, n.ID)
+	return s.submit(func(tx *bolt.Tx) error { return tx.Bucket(bucketNodes).Put(key, b) })
+}
+
+func fail(err error) <-chan error {
+	c := make(chan error, 1)
+	c <- err
+	return c
+}
+
+// Run returns the run with this id, or the only run whose id starts with it.
+func (s *Store) Run(id string) (*Run, error) {
+	if id == "" {
+		return nil, fmt.Errorf("run %q: %w (see `truss runs`)", id, ErrNotFound)
+	}
+	var raw []byte
+	var matches []string
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRuns)
+		if v := b.Get([]byte(id)); v != nil {
+			raw = bytes.Clone(v)
+			return nil
+		}
+		c := b.Cursor()
+		p := []byte(id)
+		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+			matches = append(matches, string(k))
+			raw = bytes.Clone(v)
+			if len(matches) > 5 {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(matches) > 1:
+		return nil, fmt.Errorf("run id prefix %q is ambiguous (%s, …): give more characters", id, strings.Join(matches, ", "))
+	case raw == nil:
+		return nil, fmt.Errorf("run %q: %w (see `truss runs` for the runs in %s)", id, ErrNotFound, s.dir)
+	}
+	return decodeRun(s.dir, raw)
+}
+
+func decodeRun(dir string, raw []byte) (*Run, error) {
+	var r Run
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("store %s: run record is unreadable: %w (run `truss store check`)", dir, err)
+	}
+	if r.V > recordVersion {
+		return nil, fmt.Errorf("store %s: run %s was written by a newer truss (record version %d): upgrade truss", dir, r.ID, r.V)
+	}
+	return &r, nil
+}
+
+func decodeNode(dir string, raw []byte) (*Node, error) {
+	var n Node
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return nil, fmt.Errorf("store %s: node record is unreadable: %w (run `truss store check`)", dir, err)
+	}
+	if n.V > recordVersion {
+		return nil, fmt.Errorf("store %s: node %s/%s was written by a newer truss (record version %d): upgrade truss", dir, n.Run, n.ID, n.V)
+	}
+	return &n, nil
+}
+
+// Runs returns every run, newest first.
+func (s *Store) Runs() ([]*Run, error) {
+	raws, err := s.scan(bucketRuns, nil)
+	if err != nil {
+		return nil, err
+	}
+	runs := make([]*Run, 0, len(raws))
+	for _, raw := range raws {
+		r, err := decodeRun(s.dir, raw)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	sortRuns(runs)
+	return runs, nil
+}
+
+func sortRuns(runs []*Run) {
+	sort.SliceStable(runs, func(i, j int) bool {
+		if !runs[i].Created.Equal(runs[j].Created) {
+			return runs[i].Created.After(runs[j].Created)
+		}
+		return runs[i].ID > runs[j].ID
+	})
+}
+
+// Nodes returns the node records of a run, ordered by node id.
+func (s *Store) Nodes(runID string) ([]*Node, error) {
+	raws, err := s.scan(bucketNodes, []byte(runID+"/"))
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([]*Node, 0, len(raws))
+	for _, raw := range raws {
+		n, err := decodeNode(s.dir, raw)
+		if err != nil {
+			return nil, err
+		}
+		nodes = append(nodes, n)
+	}
+	return nodes, nil
+}
+
+// scan copies out the values of a bucket whose keys start with prefix.
+func (s *Store) scan(bucket, prefix []byte) ([][]byte, error) {
+	var out [][]byte
+	err := s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucket).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			out = append(out, bytes.Clone(v))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CacheGet looks a cache key up.
+func (s *Store) CacheGet(key string) (CacheEntry, bool, error) {
+	var raw []byte
+	err := s.view(func(tx *bolt.Tx) error {
+		raw = bytes.Clone(tx.Bucket(bucketCache).Get([]byte(key)))
+		return nil
+	})
+	if err != nil || raw == nil {
+		return CacheEntry{}, false, err
+	}
+	var rec cacheRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return CacheEntry{}, false, fmt.Errorf("store %s: cache entry %s is unreadable: %w (run `truss store check`)", s.dir, key, err)
+	}
+	if rec.V > recordVersion {
+		return CacheEntry{}, false, nil // a newer truss's entry: not ours to use
+	}
+	return rec.CacheEntry, true, nil
+}
+
+// CachePut records e under key; it is durable when CachePut returns.
+func (s *Store) CachePut(key string, e CacheEntry) error {
+	if key == "" {
+		return fmt.Errorf("store: empty cache key")
+	}
+	b, err := json.Marshal(cacheRecord{V: recordVersion, CacheEntry: e})
+	if err != nil {
+		return fmt.Errorf("store: encoding cache entry %s: %w", key, err)
+	}
+	k := []byte(key)
+	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketCache).Put(k, b) })
+}

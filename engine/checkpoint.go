@@ -151,7 +151,7 @@ func (c *checkpoint) rerunReason(n *dag.Node, key string, inputs map[string]stri
 
 func (c *checkpoint) haveBlobs(refs map[string]store.Ref) bool {
 	for _, r := range refs {
-		if !c.st.HasBlob(r.Digest) {
+		if !c.st.Has(r) {
 			return false
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/truss-dev/truss/converters"
 	"github.com/truss-dev/truss/dag"
+	"github.com/truss-dev/truss/engine/store"
 	"github.com/truss-dev/truss/formats"
 	"github.com/truss-dev/truss/modes"
 	"github.com/truss-dev/truss/spec"
@@ -368,3 +369,60 @@ func BenchmarkScheduler10kWide(b *testing.B) { benchmarkScheduler(b, false) }
 
 // BenchmarkScheduler10kChain: a chain of 10,000 no-op steps.
 func BenchmarkScheduler10kChain(b *testing.B) { benchmarkScheduler(b, true) }
+
+// BenchmarkCheckpoint10k runs the 10,000-step wide no-op plan without a
+// store and with one (fsync on), side by side, then resumes the finished
+// run (everything reused).
+func BenchmarkCheckpoint10k(b *testing.B) {
+	h := newHarness()
+	m := &fakeMode{funcs: map[string]func(context.Context, map[string]formats.Value) (map[string]formats.Value, error){
+		"noop": func(_ context.Context, in map[string]formats.Value) (map[string]formats.Value, error) {
+			return map[string]formats.Value{"b": in["a"]}, nil
+		},
+	}}
+	p := noopPlan(b, h, 10_000, false)
+	run := func(st *store.Store, id string, prev map[string]*store.Node) *Result {
+		res, err := Run(context.Background(), p, Options{RunID: id, Formats: h.reg, Converters: h.conv, Validators: h.val,
+			Modes: modes.Set{"fake": m}, WorkDir: filepath.Join(b.TempDir(), "run"), Store: st, Previous: prev})
+		if err != nil || res.Status != Succeeded {
+			b.Fatal(err, res.Failures)
+		}
+		return res
+	}
+	var plain, stored, resumed time.Duration
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		run(nil, "plain", nil)
+		plain += time.Since(start)
+
+		st, err := store.Open(filepath.Join(b.TempDir(), "store"), store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		start = time.Now()
+		run(st, "first", nil)
+		stored += time.Since(start)
+
+		recs, err := st.Nodes("first")
+		if err != nil {
+			b.Fatal(err)
+		}
+		prev := make(map[string]*store.Node, len(recs))
+		for _, r := range recs {
+			prev[r.ID] = r
+		}
+		start = time.Now()
+		res := run(st, "first", prev)
+		resumed += time.Since(start)
+		if n := res.Count(Succeeded); n != len(p.Nodes) {
+			b.Fatalf("resume: %d of %d nodes succeeded", n, len(p.Nodes))
+		}
+		st.Close()
+	}
+	nodes := float64(len(p.Nodes))
+	b.ReportMetric(float64(plain.Microseconds())/1e3/float64(b.N), "ms/run-no-store")
+	b.ReportMetric(float64(stored.Microseconds())/1e3/float64(b.N), "ms/run-store")
+	b.ReportMetric(float64(stored)/float64(plain), "x-overhead")
+	b.ReportMetric(nodes*float64(b.N)/stored.Seconds(), "records/s")
+	b.ReportMetric(float64(resumed.Microseconds())/1e3/float64(b.N), "ms/resume")
+}

@@ -528,7 +528,7 @@ func (s *scheduler) execute(ctx context.Context, j job) outcome {
 		o.logDigest = s.cp.saveLog(o.log)
 		if o.err == nil && node.Kind != dag.KindOutput && !(node.Step != nil && node.Step.Visualization) {
 			if o.refs, o.err = s.cp.save(o.outputs); o.err == nil && o.key != "" && !s.cp.noCache {
-				o.err = s.cp.st.CachePut(o.key, store.CacheEntry{Run: s.opts.RunID, Node: node.ID, Outputs: o.refs, Created: time.Now()})
+				s.cp.pending <- s.cp.st.CachePutAsync(o.key, store.CacheEntry{Run: s.opts.RunID, Node: node.ID, Outputs: o.refs, Created: time.Now()})
 			}
 		}
 	}
@@ -555,10 +555,12 @@ func (s *scheduler) needsScratch(node *dag.Node) bool {
 	return !node.Step.Visualization
 }
 
+// dirNameReplacer is built once: building a Replacer costs more than
+// using it, and it is immutable and safe for concurrent use.
+var dirNameReplacer = strings.NewReplacer("/", "__", ":", "-", ">", "-", "~", "_", " ", "_")
+
 // DirName turns a node ID into a file name (IDs hold '/', '~', '>', ':').
-func DirName(id string) string {
-	return strings.NewReplacer("/", "__", ":", "-", ">", "-", "~", "_", " ", "_").Replace(id)
-}
+func DirName(id string) string { return dirNameReplacer.Replace(id) }
 
 func (s *scheduler) result(ctx context.Context) *Result {
 	res := &Result{RunID: s.opts.RunID, Status: Succeeded, Outputs: map[string]formats.Value{},

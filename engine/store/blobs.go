@@ -178,6 +178,12 @@ func (s *Store) PutValue(v formats.Value) (Ref, error) {
 			return Ref{}, fmt.Errorf("storing %s: %w", v, err)
 		}
 		write = func(w io.Writer) error { _, err := w.Write(b); return err }
+		if len(b) <= InlineMax {
+			return inline(ref, b), nil
+		}
+	}
+	if ref.Kind == KindBytes && len(v.Bytes) <= InlineMax {
+		return inline(ref, v.Bytes), nil
 	}
 	d, n, err := s.putBlob(write)
 	if err != nil {
@@ -198,14 +204,17 @@ func (s *Store) GetValue(ref Ref) (formats.Value, error) {
 	p := s.BlobPath(ref.Digest)
 	switch ref.Kind {
 	case KindData, KindBytes:
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return v, s.missing(ref, err)
+		b := ref.Inline
+		if b == nil {
+			var err error
+			if b, err = os.ReadFile(p); err != nil {
+				return v, s.missing(ref, err)
+			}
+			touch(p)
 		}
 		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != ref.Digest {
 			return v, s.damaged(ref)
 		}
-		touch(p)
 		if ref.Kind == KindBytes {
 			v.Bytes = b
 			return v, nil
@@ -233,6 +242,16 @@ func (s *Store) GetValue(ref Ref) (formats.Value, error) {
 	}
 	return v, fmt.Errorf("store: value %s has unknown kind %q (written by a newer truss?)", ref.Digest, ref.Kind)
 }
+
+// inline keeps a small payload in the ref itself.
+func inline(ref Ref, b []byte) Ref {
+	sum := sha256.Sum256(b)
+	ref.Digest, ref.Size, ref.Inline = hex.EncodeToString(sum[:]), int64(len(b)), append([]byte{}, b...)
+	return ref
+}
+
+// Has reports whether a value can be read back: inline, or its blob exists.
+func (s *Store) Has(ref Ref) bool { return ref.Inline != nil || s.HasBlob(ref.Digest) }
 
 func (s *Store) missing(ref Ref, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {

@@ -162,7 +162,9 @@ func checkRecords(dir string, db *bolt.DB, rep *CheckReport, refs map[string][]s
 			continue
 		}
 		for _, o := range e.Outputs {
-			refs[o.Digest] = append(refs[o.Digest], "cache entry "+string(r.k))
+			if o.Inline == nil {
+				refs[o.Digest] = append(refs[o.Digest], "cache entry "+string(r.k))
+			}
 		}
 	}
 }

@@ -216,7 +216,7 @@ func nodeDigests(n *Node) []string {
 		out = append(out, n.Log)
 	}
 	for _, r := range n.Outputs {
-		if r.Digest != "" {
+		if r.Digest != "" && r.Inline == nil {
 			out = append(out, r.Digest)
 		}
 	}

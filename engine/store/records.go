@@ -48,7 +48,14 @@ type Ref struct {
 	Digest, Type, Format, Kind string
 	Size                       int64
 	Name                       string
+	// Inline holds a small data or bytes value in the record itself
+	// (InlineMax bytes at most): no blob file, no fsync of its own, which
+	// is what keeps checkpointing many small values cheap.
+	Inline []byte `json:",omitempty"`
 }
+
+// InlineMax is the largest encoded value kept inside a record.
+const InlineMax = 1024
 
 // Kinds of Ref.
 const (
@@ -250,14 +257,18 @@ func (s *Store) CacheGet(key string) (CacheEntry, bool, error) {
 }
 
 // CachePut records e under key; it is durable when CachePut returns.
-func (s *Store) CachePut(key string, e CacheEntry) error {
+func (s *Store) CachePut(key string, e CacheEntry) error { return <-s.CachePutAsync(key, e) }
+
+// CachePutAsync queues a cache entry with the other writes (group
+// commit); the channel yields the commit's result.
+func (s *Store) CachePutAsync(key string, e CacheEntry) <-chan error {
 	if key == "" {
-		return fmt.Errorf("store: empty cache key")
+		return fail(fmt.Errorf("store: empty cache key"))
 	}
 	b, err := json.Marshal(cacheRecord{V: recordVersion, CacheEntry: e})
 	if err != nil {
-		return fmt.Errorf("store: encoding cache entry %s: %w", key, err)
+		return fail(fmt.Errorf("store: encoding cache entry %s: %w", key, err))
 	}
 	k := []byte(key)
-	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketCache).Put(k, b) })
+	return s.submit(func(tx *bolt.Tx) error { return tx.Bucket(bucketCache).Put(k, b) })
 }

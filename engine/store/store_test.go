@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -305,6 +306,8 @@ func TestValueRoundTrip(t *testing.T) {
 		{"table rows", formats.Value{Type: "table", Format: "rows", Data: rows}},
 		{"bytes", formats.Value{Type: "string", Format: "text", Bytes: []byte("héllo\n")}},
 		{"empty bytes", formats.Value{Type: "string", Format: "text", Bytes: []byte{}}},
+		{"large bytes", formats.Value{Type: "string", Format: "text", Bytes: bytes.Repeat([]byte("0123456789"), InlineMax)}},
+		{"large data", formats.Value{Type: "string_list", Format: "string_list", Data: []any{strings.Repeat("x", 2*InlineMax)}}},
 		{"file", formats.Value{Type: "table", Format: "csv", Path: file}},
 		{"directory", formats.Value{Type: "directory", Format: "path", Path: tree}},
 	}
@@ -314,8 +317,10 @@ func TestValueRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !s.HasBlob(ref.Digest) {
-				t.Fatalf("blob %s missing after PutValue", ref.Digest)
+			// Small data and bytes live inline in the ref; the rest in a blob.
+			small := tc.v.Path == "" && ref.Size <= InlineMax
+			if small != (ref.Inline != nil) || !small && !s.HasBlob(ref.Digest) || !s.Has(ref) {
+				t.Fatalf("size %d: inline %v, blob %v", ref.Size, ref.Inline != nil, s.HasBlob(ref.Digest))
 			}
 			got, err := s.GetValue(ref)
 			if err != nil {
@@ -360,8 +365,9 @@ func TestValueRoundTrip(t *testing.T) {
 	}
 
 	// Equal trees give equal blobs; a damaged blob is reported.
-	r1, _ := s.PutValue(formats.Value{Type: "string", Format: "text", Bytes: []byte("same")})
-	r2, _ := s.PutValue(formats.Value{Type: "string", Format: "text", Bytes: []byte("same")})
+	same := bytes.Repeat([]byte("same"), InlineMax)
+	r1, _ := s.PutValue(formats.Value{Type: "string", Format: "text", Bytes: same})
+	r2, _ := s.PutValue(formats.Value{Type: "string", Format: "text", Bytes: same})
 	if r1.Digest != r2.Digest {
 		t.Errorf("equal content gave digests %s and %s", r1.Digest, r2.Digest)
 	}
@@ -487,7 +493,22 @@ func TestCheckFindsMissingAndDamagedBlobs(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, dir)
 	fillRuns(t, s, 2, 5, true)
-	nodes, _ := s.Nodes("run0000")
+	big := func(c byte) Ref {
+		r, err := s.PutValue(formats.Value{Type: "string", Format: "text", Bytes: bytes.Repeat([]byte{c}, 2*InlineMax)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	nodes := []*Node{
+		{V: 1, Run: "run0000", ID: "big1", Status: "succeeded", Outputs: map[string]Ref{"out": big('a')}},
+		{V: 1, Run: "run0000", ID: "big2", Status: "succeeded", Outputs: map[string]Ref{"out": big('b')}},
+	}
+	for _, n := range nodes {
+		if err := s.PutNode(n); err != nil {
+			t.Fatal(err)
+		}
+	}
 	mustClose(t, s)
 	rep, err := Check(dir)
 	if err != nil || !rep.OK() {

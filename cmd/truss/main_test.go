@@ -117,3 +117,49 @@ steps:
 		}
 	}
 }
+
+// TestSecondEngineOnStoreFailsFast: while one truss runs, a second one on
+// the same store stops at once with a clear message (exit 2), and the
+// first run is not disturbed.
+func TestSecondEngineOnStoreFailsFast(t *testing.T) {
+	py := testenv.Python(t)
+	bin := buildTruss(t)
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "slow.yaml")
+	if err := os.WriteFile(spec, []byte(`outputs: [{name: out, type: number, format: number}]
+script: "import time; time.sleep(1.5); out = 7"
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(dir, "store")
+	env := append(os.Environ(), "TRUSS_PYTHON_EXECUTABLE="+py, "TRUSS_CONFIG="+filepath.Join(dir, "c.yaml"))
+	first := exec.Command(bin, "run", spec, "--store", store) // text mode: progress lines on stderr
+	first.Env = env
+	var out bytes.Buffer
+	first.Stdout = &out
+	stderr, _ := first.StderrPipe()
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() && !strings.HasSuffix(lines.Text(), " running") {
+	}
+	second := exec.Command(bin, "run", spec, "--store", store)
+	second.Env = env
+	start := time.Now()
+	msg, err := second.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+		t.Errorf("second engine: %v, want exit 2\n%s", err, msg)
+	}
+	if !strings.Contains(string(msg), fmt.Sprintf("is in use by pid %d", first.Process.Pid)) {
+		t.Errorf("second engine's message does not name the first's pid:\n%s", msg)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("second engine took %s to give up", d)
+	}
+	for lines.Scan() {
+	}
+	if err := first.Wait(); err != nil || out.String() != "out: 7\n" {
+		t.Errorf("first run disturbed: %v\n%s", err, out.String())
+	}
+}

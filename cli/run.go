@@ -123,10 +123,13 @@ func (a *app) execute(ctx context.Context, st *store.Store, rec *store.Run, regs
 	defer stop()
 	cwd, _ := os.Getwd()
 	prog := a.newProgress(plan, f.json)
+	live := newLiveStatus(st.Dir(), rec, plan)
+	defer live.close()
+	onEvent := func(e engine.Event) { prog.event(e); live.event(e) }
 	res, err := engine.Run(ctx, plan, engine.Options{
 		RunID: rec.ID, Jobs: f.jobs, Formats: regs.formats, Converters: regs.converters, Validators: regs.validators,
 		Modes: ms, WorkDir: filepath.Join(st.Dir(), "work", rec.ID), KeepWork: f.keepWork,
-		BaseDir: cwd, Inputs: in, Outputs: out, OnEvent: prog.event,
+		BaseDir: cwd, Inputs: in, Outputs: out, OnEvent: onEvent,
 		Store: st, NoCache: f.noCache, Previous: previous,
 	})
 	prog.done()

@@ -226,7 +226,7 @@ func (a *app) runsCmd() *cobra.Command {
 		Short: "List runs, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			st, err := openStore(dir)
+			st, err := a.openRuns(dir)
 			if err != nil {
 				return err
 			}
@@ -272,7 +272,7 @@ func (a *app) showCmd() *cobra.Command {
 		Short: "Nodes of a run with status, attempts, timings, errors and logs",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			st, err := openStore(dir)
+			st, err := a.openRuns(dir)
 			if err != nil {
 				return err
 			}

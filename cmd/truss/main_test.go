@@ -118,6 +118,9 @@ steps:
 	}
 }
 
+// snapshotWait covers the live status file's refresh period.
+const snapshotWait = 300 * time.Millisecond
+
 // TestSecondEngineOnStoreFailsFast: while one truss runs, a second one on
 // the same store stops at once with a clear message (exit 2), and the
 // first run is not disturbed.
@@ -127,7 +130,7 @@ func TestSecondEngineOnStoreFailsFast(t *testing.T) {
 	dir := t.TempDir()
 	spec := filepath.Join(dir, "slow.yaml")
 	if err := os.WriteFile(spec, []byte(`outputs: [{name: out, type: number, format: number}]
-script: "import time; time.sleep(1.5); out = 7"
+script: "import time; time.sleep(3); out = 7"
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +159,20 @@ script: "import time; time.sleep(1.5); out = 7"
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("second engine took %s to give up", d)
+	}
+	// Reading commands still work while the run holds the store.
+	time.Sleep(2 * snapshotWait)
+	msg, err = runBin(bin, env, "runs", "--store", store)
+	if err != nil || !strings.Contains(string(msg), "running") {
+		t.Errorf("truss runs during the run: %v\n%s", err, msg)
+	}
+	fields := strings.Fields(strings.SplitN(string(msg), "\n", 3)[1])
+	if len(fields) == 0 {
+		t.Fatalf("truss runs lists nothing:\n%s", msg)
+	}
+	msg, err = runBin(bin, env, "show", fields[0], "--store", store)
+	if err != nil || !strings.Contains(string(msg), "task") || !strings.Contains(string(msg), "running") {
+		t.Errorf("truss show during the run: %v\n%s", err, msg)
 	}
 	for lines.Scan() {
 	}

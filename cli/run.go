@@ -149,6 +149,13 @@ func (a *app) execute(ctx context.Context, st *store.Store, rec *store.Run, regs
 		}
 	} else {
 		a.writeRunText(regs, task, res)
+		if res.Status != engine.Succeeded {
+			hint := "truss resume " + res.RunID
+			if f.store != ".truss" {
+				hint += " --store " + f.store
+			}
+			fmt.Fprintf(a.stderr, "to continue once fixed: %s (what succeeded is reused)\n", hint)
+		}
 	}
 	if res.Status != engine.Succeeded {
 		return &ExitError{Code: ExitFailed}

@@ -410,12 +410,18 @@ func (a *app) gcCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer st.Close()
 			rep, err := st.GC(opts)
+			st.Close()
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Msg: err.Error()}
 			}
-			fmt.Fprintf(a.stdout, "removed %d runs and %d blobs (%s); %s left\n", rep.RunsRemoved, rep.BlobsRemoved, humanBytes(rep.BytesFreed), humanBytes(rep.BytesLeft))
+			// bbolt reuses freed pages but never shrinks its file; compacting
+			// gives the space back.
+			if err := store.Compact(dir); err != nil {
+				return &ExitError{Code: ExitFailed, Msg: "compacting after gc: " + err.Error()}
+			}
+			fmt.Fprintf(a.stdout, "removed %d runs and %d blobs (%s); %s of blobs left; database compacted\n",
+				rep.RunsRemoved, rep.BlobsRemoved, humanBytes(rep.BytesFreed), humanBytes(rep.BytesLeft))
 			return nil
 		},
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -330,7 +332,7 @@ func TestRunIDsSortByTime(t *testing.T) {
 }
 
 // noopPlan is n independent untyped steps in a fake mode that does nothing.
-func noopPlan(b *testing.B, h harness, n int, chain bool) *dag.Plan {
+func noopPlan(b testing.TB, h harness, n int, chain bool) *dag.Plan {
 	wf := &spec.Task{Mode: "workflow"}
 	for i := 0; i < n; i++ {
 		st := &spec.Step{Name: fmt.Sprintf("s%d", i), Task: &spec.Task{Mode: "fake", Script: "noop",
@@ -425,4 +427,70 @@ func BenchmarkCheckpoint10k(b *testing.B) {
 	b.ReportMetric(float64(stored)/float64(plain), "x-overhead")
 	b.ReportMetric(nodes*float64(b.N)/stored.Seconds(), "records/s")
 	b.ReportMetric(float64(resumed.Microseconds())/1e3/float64(b.N), "ms/resume")
+}
+
+// dirSize is the disk space a tree uses (allocated blocks, as du counts).
+func dirSize(t testing.TB, dir string) int64 {
+	var total int64
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			var st syscall.Stat_t
+			if syscall.Stat(p, &st) == nil {
+				total += st.Blocks * 512
+			}
+		}
+		return nil
+	})
+	return total
+}
+
+// TestStoreSizeAfter100Runs runs a 100-step workflow 100 times on one store
+// with values that differ every run, and checks the store stays under
+// 20 MB, and under a budget after gc and compaction.
+func TestStoreSizeAfter100Runs(t *testing.T) {
+	h := newHarness()
+	p := noopPlan(t, h, 100, true)
+	dir := filepath.Join(t.TempDir(), "store")
+	st, err := store.Open(dir, store.Options{NoSync: true}) // size does not depend on fsync
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := 0; r < 100; r++ {
+		m := &fakeMode{funcs: map[string]func(context.Context, map[string]formats.Value) (map[string]formats.Value, error){
+			"noop": func(_ context.Context, in map[string]formats.Value) (map[string]formats.Value, error) {
+				return map[string]formats.Value{"b": {Data: fmt.Sprintf("run %d: %v", r, in["a"].Data)}}, nil
+			},
+		}}
+		id := fmt.Sprintf("run%03d", r)
+		if err := st.PutRun(&store.Run{ID: id, Status: "succeeded", Created: time.Now(), Updated: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := Run(context.Background(), p, Options{RunID: id, Formats: h.reg, Converters: h.conv, Validators: h.val,
+			Modes: modes.Set{"fake": m}, WorkDir: filepath.Join(t.TempDir(), "w"), Store: st})
+		if err != nil || res.Status != Succeeded {
+			t.Fatal(err, res.Failures)
+		}
+	}
+	st.Close()
+	size := dirSize(t, dir)
+	t.Logf("100 runs x 100 steps (%d nodes each): store uses %.1f MB on disk", len(p.Nodes), float64(size)/1e6)
+	if size > 20e6 {
+		t.Errorf("store uses %d bytes after 100 runs, over the 20 MB budget", size)
+	}
+	st, err = store.Open(dir, store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.GC(store.GCOptions{KeepRuns: 10}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := store.Compact(dir); err != nil {
+		t.Fatal(err)
+	}
+	after := dirSize(t, dir)
+	t.Logf("after gc --keep 10 and compaction: %.1f MB", float64(after)/1e6)
+	if after > size/5 {
+		t.Errorf("gc keeping 10 of 100 runs left %d of %d bytes", after, size)
+	}
 }

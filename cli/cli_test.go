@@ -359,7 +359,7 @@ func TestConfigRoundTrip(t *testing.T) {
 	}
 	delete(env, "TRUSS_PYTHON_EXECUTABLE")
 	run("config", "rm", "python.executable")
-	if got := run("config", "list"); got != "python.executable = python3\n" {
+	if got := run("config", "list"); got != "python.executable = python3\nr.executable = Rscript\n" {
 		t.Errorf("list after rm = %q", got)
 	}
 }

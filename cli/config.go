@@ -17,6 +17,7 @@ import (
 func configDefaults() map[string]string {
 	return map[string]string{
 		"python.executable": "python3",
+		"r.executable":      "Rscript",
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/truss-dev/truss/formats"
 	"github.com/truss-dev/truss/modes"
 	"github.com/truss-dev/truss/modes/python"
+	rmode "github.com/truss-dev/truss/modes/r"
 	"github.com/truss-dev/truss/spec"
 	"github.com/truss-dev/truss/validators"
 )
@@ -90,8 +91,8 @@ func printDiagnostics(w io.Writer, ds spec.Diagnostics) {
 }
 
 // newModes starts the runtimes steps and runtime converters use. The
-// python pool starts its interpreters lazily, so a run without python
-// steps pays nothing.
+// python and R pools start their interpreters lazily, so a run without
+// python or R steps pays nothing.
 func (a *app) newModes(regs registries, jobs int) (modes.Set, func(), error) {
 	exe, err := a.setting("python.executable")
 	if err != nil {
@@ -107,5 +108,16 @@ func (a *app) newModes(regs registries, jobs int) (modes.Set, func(), error) {
 		}
 		return m, m.Close, nil
 	})
-	return modes.Set{"python": py}, func() { _ = py.Close() }, nil
+	rexe, err := a.setting("r.executable")
+	if err != nil {
+		return nil, nil, usageErr("%v", err)
+	}
+	r := modes.NewLazy(func() (modes.Mode, func() error, error) {
+		m, err := rmode.New(rmode.Options{Executable: rexe, Slots: jobs, Formats: regs.formats})
+		if err != nil {
+			return nil, nil, err
+		}
+		return m, m.Close, nil
+	})
+	return modes.Set{"python": py, "r": r}, func() { _ = py.Close(); _ = r.Close() }, nil
 }

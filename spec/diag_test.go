@@ -111,10 +111,10 @@ outputs:
   - {name: b, type: number, format: number}
 `, want: []string{
 			"types.yaml:3:21: input a: unknown type nubmer; did you mean number?",
-			"types.yaml:4:36: input c: unknown format cvs for type table; did you mean csv? (known formats of table: column.names, column.names.continuous, column.names.discrete, csv, jsonlines, objectlist, objectlist.bson, objectlist.json, rows, rows.json, tsv)",
+			"types.yaml:4:36: input c: unknown format cvs for type table; did you mean csv? (known formats of table: column.names, column.names.continuous, column.names.discrete, csv, jsonlines, objectlist, objectlist.bson, objectlist.json, r.dataframe, rows, rows.json, tsv)",
 			"types.yaml:5:21: input d: type number needs a format too: add format: (formats of number: json, number)",
 			"types.yaml:6:23: input e: format csv needs a type too: add type: table",
-			"types.yaml:7:21: input f: unknown type mystery (known types: boolean, directory, graph, image, integer, integer_list, netcdf, number, number_list, python, string, string_list, table, tree)",
+			"types.yaml:7:21: input f: unknown type mystery (known types: boolean, directory, graph, image, integer, integer_list, netcdf, number, number_list, python, r, string, string_list, table, tree)",
 		}},
 		{name: "duplicate ports", file: "dupports.json", src: `{"script": "b = a",
  "inputs": [{"name": "a"}, {"id": "a", "name": "Again"}],

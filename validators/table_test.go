@@ -6,11 +6,14 @@ import (
 	"github.com/truss-dev/truss/formats"
 )
 
-func TestTableValidatorsRegistered(t *testing.T) {
-	r := scalarTableValidators()
-	for _, f := range formats.Default().FormatNames("table") {
-		if _, ok := r.Get("table", f); !ok {
-			t.Errorf("no validator for table/%s", f)
+// TestEveryFormatHasAValidator covers every type and format the default
+// registry knows, runtime formats (python, R) included.
+func TestEveryFormatHasAValidator(t *testing.T) {
+	reg := formats.Default()
+	r := Default(reg)
+	for _, f := range reg.Formats("") {
+		if _, ok := r.Get(f.Type, f.Name); !ok {
+			t.Errorf("no validator for %s", f.Key())
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/truss-dev/truss/formats"
+	"github.com/truss-dev/truss/internal/testenv"
 )
 
 func TestGC(t *testing.T) {
@@ -145,11 +146,11 @@ func TestWriteErrors(t *testing.T) {
 // TestDiskFull fills a 1 MB tmpfs (root only).
 func TestDiskFull(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a tmpfs")
+		testenv.Unavailable(t, "mounting a tmpfs needs root")
 	}
 	dir := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+		testenv.Unavailable(t, "cannot mount a tmpfs: %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", dir).Run() })
 	s := open(t, dir)

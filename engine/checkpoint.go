@@ -75,6 +75,12 @@ func (c *checkpoint) record(n *store.Node) {
 	c.pending <- c.st.PutNodeAsync(n)
 }
 
+// remember indexes a node's fresh outputs by cache key for later runs (even
+// under --no-cache, which only stops runs from using the cache).
+func (c *checkpoint) remember(key, node string, refs map[string]store.Ref) {
+	c.pending <- c.st.CachePutAsync(key, store.CacheEntry{Run: c.runID, Node: node, Outputs: refs, Created: time.Now()})
+}
+
 // wait returns once every record is durable, with the first write error.
 func (c *checkpoint) wait() error {
 	close(c.pending)

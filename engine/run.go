@@ -465,12 +465,12 @@ func (s *scheduler) execute(ctx context.Context, j job) outcome {
 	if s.cp != nil {
 		if reusable(node) {
 			o.key, o.inputs = s.cp.key(node.Index, j.inRefs)
-			if r, ok, reason := s.cp.reuse(node, o.key, o.inputs); ok {
+			r, ok, reason := s.cp.reuse(node, o.key, o.inputs)
+			if ok {
 				o.refs, o.status, o.cachedFrom, o.end = r.refs, r.status, r.from, time.Now()
 				return o
-			} else {
-				o.reason = reason
 			}
+			o.reason = reason
 			s.cp.record(&store.Node{ID: node.ID, Kind: node.Kind.String(), Status: string(Running), Attempts: j.attempt,
 				Start: o.start, CacheKey: o.key, Fingerprint: s.cp.fps[node.Index], Inputs: o.inputs, Reason: o.reason})
 		}
@@ -527,8 +527,8 @@ func (s *scheduler) execute(ctx context.Context, j job) outcome {
 	if s.cp != nil {
 		o.logDigest = s.cp.saveLog(o.log)
 		if o.err == nil && node.Kind != dag.KindOutput && !(node.Step != nil && node.Step.Visualization) {
-			if o.refs, o.err = s.cp.save(o.outputs); o.err == nil && o.key != "" && !s.cp.noCache {
-				s.cp.pending <- s.cp.st.CachePutAsync(o.key, store.CacheEntry{Run: s.opts.RunID, Node: node.ID, Outputs: o.refs, Created: time.Now()})
+			if o.refs, o.err = s.cp.save(o.outputs); o.err == nil && o.key != "" {
+				s.cp.remember(o.key, node.ID, o.refs)
 			}
 		}
 	}

@@ -49,6 +49,8 @@ func (l *lines) event(e engine.Event) {
 		}
 	case engine.Succeeded:
 		fmt.Fprintf(l.w, "[%7.2fs] %s succeeded (%s)\n", at, e.Node.ID, e.Elapsed.Round(time.Millisecond))
+	case engine.Cached:
+		fmt.Fprintf(l.w, "[%7.2fs] %s cached (outputs of %s)\n", at, e.Node.ID, e.Reason)
 	case engine.Failed:
 		fmt.Fprintf(l.w, "[%7.2fs] %s failed\n", at, e.Node.ID)
 	case engine.Skipped:
@@ -97,12 +99,12 @@ func (b *bars) event(e engine.Event) {
 			mpb.AppendDecorators(decor.OnComplete(decor.Elapsed(decor.ET_STYLE_GO), "done")),
 			mpb.BarFillerClearOnComplete(),
 		)
-	case engine.Succeeded, engine.Failed, engine.Skipped, engine.Cancelled:
+	case engine.Succeeded, engine.Cached, engine.Failed, engine.Skipped, engine.Cancelled:
 		b.total.Increment()
 		if bar, ok := b.steps[i]; ok {
 			// Bars made with a positive total complete by reaching it
 			// (SetTotal only applies to bars made with total <= 0).
-			if e.Status == engine.Succeeded {
+			if e.Status == engine.Succeeded || e.Status == engine.Cached {
 				bar.SetCurrent(1)
 			} else {
 				bar.Abort(false)

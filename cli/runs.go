@@ -272,18 +272,14 @@ func (a *app) showCmd() *cobra.Command {
 		Short: "Nodes of a run with status, attempts, timings, errors and logs",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			st, err := a.openRuns(dir)
+			src, err := a.openRuns(dir)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			rec, err := st.Run(args[0])
+			defer src.Close()
+			rec, nodes, err := loadRun(src, args[0])
 			if err != nil {
-				return usageErr("%v (see `truss runs`)", err)
-			}
-			nodes, err := st.Nodes(rec.ID)
-			if err != nil {
-				return &ExitError{Code: ExitFailed, Msg: err.Error()}
+				return err
 			}
 			if asJSON {
 				return writeJSON(a.stdout, map[string]any{"run_id": rec.ID, "status": rec.Status, "spec": rec.SpecFile,
@@ -322,6 +318,19 @@ func (a *app) showCmd() *cobra.Command {
 	return cmd
 }
 
+// loadRun reads a run (by ID or unique prefix) and its nodes.
+func loadRun(src runSource, id string) (*store.Run, []*store.Node, error) {
+	rec, err := src.Run(id)
+	if err != nil {
+		return nil, nil, usageErr("%v (see `truss runs`)", err)
+	}
+	nodes, err := src.Nodes(rec.ID)
+	if err != nil {
+		return nil, nil, &ExitError{Code: ExitFailed, Msg: err.Error()}
+	}
+	return rec, nodes, nil
+}
+
 func (a *app) logsCmd() *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
@@ -334,13 +343,9 @@ func (a *app) logsCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			rec, err := st.Run(args[0])
+			rec, nodes, err := loadRun(st, args[0])
 			if err != nil {
-				return usageErr("%v (see `truss runs`)", err)
-			}
-			nodes, err := st.Nodes(rec.ID)
-			if err != nil {
-				return &ExitError{Code: ExitFailed, Msg: err.Error()}
+				return err
 			}
 			var ids []string
 			found := false

@@ -10,8 +10,10 @@ import (
 	"github.com/truss-dev/truss/dag"
 	"github.com/truss-dev/truss/formats"
 	"github.com/truss-dev/truss/modes"
+	"github.com/truss-dev/truss/modes/cmdline"
 	"github.com/truss-dev/truss/modes/python"
 	rmode "github.com/truss-dev/truss/modes/r"
+	"github.com/truss-dev/truss/modes/shell"
 	"github.com/truss-dev/truss/spec"
 	"github.com/truss-dev/truss/validators"
 )
@@ -53,11 +55,40 @@ func loadAndCompile(w io.Writer, regs registries, path string, co compileOptions
 	}
 	plan, more := dag.Compile(task, dag.Options{Converters: regs.converters, NoValidate: co.noValidate, NoAutoConvert: co.noAutoConvert})
 	diags = append(diags, more...)
+	if plan != nil {
+		diags = append(diags, checkCommands(plan)...)
+		if diags.HasErrors() {
+			plan = nil
+		}
+	}
 	printDiagnostics(w, diags)
 	if plan == nil {
 		return nil, nil, &ExitError{Code: ExitUsage, Msg: fmt.Sprintf("%s: %d problem(s); nothing was run", path, len(dedupe(diags).Errors()))}
 	}
 	return task, plan, nil
+}
+
+// checkCommands checks the command lines of shell steps ($input{} naming no
+// port, output paths outside the data directory, …) before anything runs.
+func checkCommands(plan *dag.Plan) spec.Diagnostics {
+	var out spec.Diagnostics
+	for _, n := range plan.Nodes {
+		if n.Step == nil || n.Step.Task.Mode != "shell" {
+			continue
+		}
+		pos := n.Step.Task.Pos
+		if n.Step.Spec != nil && n.Step.Spec.Pos.Line > 0 {
+			pos = n.Step.Spec.Pos
+		}
+		for _, err := range cmdline.FromSpec(n.Step.Name, n.Step.Task).Check() {
+			d := spec.Diagnostic{Pos: pos, Message: "step " + n.Step.Name + ": " + err.Error()}
+			if cmdline.IsWarning(err) {
+				d.Severity = spec.Warning
+			}
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // dedupe drops repeated diagnostics and sorts them by position.
@@ -119,5 +150,5 @@ func (a *app) newModes(regs registries, jobs int) (modes.Set, func(), error) {
 		}
 		return m, m.Close, nil
 	})
-	return modes.Set{"python": py, "r": r}, func() { _ = py.Close(); _ = r.Close() }, nil
+	return modes.Set{"python": py, "r": r, "shell": shell.New()}, func() { _ = py.Close(); _ = r.Close() }, nil
 }

@@ -24,6 +24,12 @@ type Port struct {
 	// Target is "memory" (default) or "filepath": a filepath input is handed
 	// to the script as a path, a filepath output is read back as a path.
 	Target string
+	// Command-line modes (shell, docker): Arg is what $flag{id} becomes
+	// when the value is truthy ("" = the id); Path is where a filepath
+	// output is found ("" = the id); Stream marks a named-pipe port.
+	Arg    string
+	Path   string
+	Stream bool
 }
 
 // IsFilepath reports whether the port exchanges a path instead of a value.

@@ -235,7 +235,7 @@ func ModeTask(reg *formats.Registry, name string, t *spec.Task) *modes.Task {
 	}
 	mt := &modes.Task{Name: name, Mode: mode, Script: t.Script, ScriptFile: t.ScriptFile, ScriptLine: t.ScriptPos.Line, Options: t.Options}
 	port := func(p *spec.Port) modes.Port {
-		mp := modes.Port{Name: p.Name, Type: p.Type, Format: p.Format, Target: p.Target}
+		mp := modes.Port{Name: p.Name, Type: p.Type, Format: p.Format, Target: p.Target, Arg: p.Arg, Path: p.Path, Stream: p.Stream}
 		if f, ok := reg.Lookup(p.Type, p.Format); ok {
 			mp.Rep, mp.Runtime = f.Rep, f.Runtime
 		}

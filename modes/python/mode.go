@@ -142,8 +142,18 @@ func (m *Mode) Run(ctx context.Context, req modes.Request) (map[string]formats.V
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("step %s: %w", t.Name, ctx.Err())
 		}
+		if done.Signal != 0 && m.isClosed() {
+			// Close killed the step: say so, not "killed by signal 9".
+			return nil, fmt.Errorf("step %s: %w", t.Name, errClosed)
+		}
 		return collect(t, done, res)
 	}
+}
+
+func (m *Mode) isClosed() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.closed
 }
 
 // acquire takes an idle slot, waiting for one.

@@ -32,6 +32,19 @@ func chainSpec(tb testing.TB, n int) string {
 	return p
 }
 
+// projectStore makes a store directory where a user's would be: in the
+// working directory (the package directory here), not under /tmp — on some
+// machines /tmp makes every directory create far slower, which would be
+// measured as truss overhead.
+func projectStore(b *testing.B) string {
+	dir, err := os.MkdirTemp(".", ".bench-store-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
 // BenchmarkPythonChain100 runs a chain of 100 python steps through
 // `truss run` and, in the same benchmark, 100 cold `python3 -c` runs of
 // the same arithmetic; it reports milliseconds per step for both.
@@ -44,7 +57,7 @@ func BenchmarkPythonChain100(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
 		var out, errOut bytes.Buffer
-		args := []string{"run", spec, "-i", "x=0", "--jobs", "1", "--store", filepath.Join(b.TempDir(), "s"), "--json"}
+		args := []string{"run", spec, "-i", "x=0", "--jobs", "1", "--store", filepath.Join(projectStore(b), "s"), "--json"}
 		if code := Main(args, nil, &out, &errOut, false, func(k string) string { return env[k] }); code != 0 {
 			b.Fatalf("exit %d: %s", code, errOut.String())
 		}

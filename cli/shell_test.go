@@ -135,7 +135,7 @@ func BenchmarkShellChain100(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
 		var out, errOut bytes.Buffer
-		args := []string{"run", spec, "--jobs", "1", "--store", filepath.Join(b.TempDir(), "s"), "--json"}
+		args := []string{"run", spec, "--jobs", "1", "--store", filepath.Join(projectStore(b), "s"), "--json"}
 		if code := Main(args, nil, &out, &errOut, false, func(k string) string { return env[k] }); code != 0 {
 			b.Fatalf("exit %d: %s", code, errOut.String())
 		}

@@ -86,12 +86,8 @@ func newMode(t testing.TB, opts Options) *Mode {
 // zygotePIDs lists the pids of the zygotes currently started.
 func (m *Mode) zygotePIDs() []int {
 	var out []int
-	for _, s := range m.slots {
-		s.mu.Lock()
-		if s.z != nil {
-			out = append(out, s.z.pid())
-		}
-		s.mu.Unlock()
+	for _, z := range m.pool.Live() {
+		out = append(out, z.pid())
 	}
 	return out
 }

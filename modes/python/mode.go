@@ -17,11 +17,11 @@ import (
 	"io"
 	"os/exec"
 	"runtime"
-	"sync"
 	"syscall"
 
 	"github.com/truss-dev/truss/formats"
 	"github.com/truss-dev/truss/modes"
+	"github.com/truss-dev/truss/modes/pool"
 )
 
 // Options configure a python mode.
@@ -49,24 +49,11 @@ type Mode struct {
 	exe     string
 	preload []string
 	formats *formats.Registry
-	// idle holds one token per idle slot; stack holds the idle slots, the
-	// most recently used on top, so a sequential workflow keeps reusing one
-	// warm zygote instead of waking a cold one (guarded by mu).
-	idle    chan struct{}
-	stack   []*slot
-	slots   []*slot
-	closing chan struct{}
-
-	mu     sync.Mutex
-	closed bool
+	// pool keeps one warm zygote per slot, most recently used first.
+	pool *pool.Pool[*zygote]
 }
 
-// slot is one place in the pool; its zygote starts on first use and is
-// replaced when it dies.
-type slot struct {
-	mu sync.Mutex
-	z  *zygote
-}
+type slot = pool.Slot[*zygote]
 
 var _ modes.Mode = (*Mode)(nil)
 
@@ -89,12 +76,13 @@ func New(opts Options) (*Mode, error) {
 	if reg == nil {
 		reg = formats.Default()
 	}
-	m := &Mode{exe: path, preload: append([]string(nil), opts.Preload...), formats: reg, idle: make(chan struct{}, n), closing: make(chan struct{})}
-	for range n {
-		s := &slot{}
-		m.slots = append(m.slots, s)
-		m.release(s)
-	}
+	m := &Mode{exe: path, preload: append([]string(nil), opts.Preload...), formats: reg}
+	m.pool = pool.New(n, pool.Config[*zygote]{
+		Start:  func(ctx context.Context) (*zygote, error) { return startZygote(ctx, m.exe, m.preload) },
+		Dead:   (*zygote).dead,
+		Kill:   func(z *zygote) { z.kill(); <-z.exited },
+		Closed: errClosed,
+	})
 	return m, nil
 }
 
@@ -114,18 +102,18 @@ func (m *Mode) Run(ctx context.Context, req modes.Request) (map[string]formats.V
 		return nil, err
 	}
 	t := req.Task
-	s, err := m.acquire(ctx)
+	s, err := m.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("step %s: %w", t.Name, err)
 	}
-	defer m.release(s)
+	defer m.pool.Release(s)
 
 	log := req.Log
 	if log == nil {
 		log = io.Discard
 	}
 	for attempt := 0; ; attempt++ {
-		z, err := m.zygote(ctx, s)
+		z, err := m.pool.Proc(ctx, s)
 		if err != nil {
 			return nil, fmt.Errorf("step %s: %w", t.Name, err)
 		}
@@ -134,7 +122,7 @@ func (m *Mode) Run(ctx context.Context, req modes.Request) (map[string]formats.V
 			if errors.Is(err, errZygoteStale) && attempt == 0 && ctx.Err() == nil {
 				// It died while idle (killed, out of memory); the step never
 				// reached it, so a fresh zygote can take it.
-				m.forget(s, z)
+				m.pool.Forget(s, z)
 				continue
 			}
 			return nil, m.lost(ctx, s, z, t, err)
@@ -142,79 +130,12 @@ func (m *Mode) Run(ctx context.Context, req modes.Request) (map[string]formats.V
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("step %s: %w", t.Name, ctx.Err())
 		}
-		if done.Signal != 0 && m.isClosed() {
+		if done.Signal != 0 && m.pool.IsClosed() {
 			// Close killed the step: say so, not "killed by signal 9".
 			return nil, fmt.Errorf("step %s: %w", t.Name, errClosed)
 		}
 		return collect(t, done, res)
 	}
-}
-
-func (m *Mode) isClosed() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.closed
-}
-
-// acquire takes an idle slot, waiting for one.
-func (m *Mode) acquire(ctx context.Context) (*slot, error) {
-	select {
-	case <-m.closing:
-		return nil, errClosed
-	default:
-	}
-	select {
-	case <-m.idle:
-		m.mu.Lock()
-		s := m.stack[len(m.stack)-1]
-		m.stack = m.stack[:len(m.stack)-1]
-		m.mu.Unlock()
-		return s, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-m.closing:
-		return nil, errClosed
-	}
-}
-
-// release puts a slot back on top of the idle stack.
-func (m *Mode) release(s *slot) {
-	m.mu.Lock()
-	m.stack = append(m.stack, s)
-	m.mu.Unlock()
-	m.idle <- struct{}{}
-}
-
-// zygote returns the slot's live zygote, starting one if it has none or if
-// the previous one died (killed, out of memory) since its last step.
-func (m *Mode) zygote(ctx context.Context, s *slot) (*zygote, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.z != nil && !s.z.dead() {
-		return s.z, nil
-	}
-	s.z = nil
-	m.mu.Lock()
-	closed := m.closed
-	m.mu.Unlock()
-	if closed {
-		return nil, errClosed
-	}
-	z, err := startZygote(ctx, m.exe, m.preload)
-	if err != nil {
-		return nil, err
-	}
-	// Close may have run while the zygote started; it must not survive.
-	m.mu.Lock()
-	closed = m.closed
-	m.mu.Unlock()
-	if closed {
-		z.kill()
-		<-z.exited
-		return nil, errClosed
-	}
-	s.z = z
-	return z, nil
 }
 
 // lost handles a zygote that failed mid-step: it is killed and forgotten so
@@ -224,28 +145,14 @@ func (m *Mode) lost(ctx context.Context, s *slot, z *zygote, t *modes.Task, err 
 		return fmt.Errorf("step %s: %w", t.Name, err)
 	}
 	cause := z.deathCause(err)
-	m.forget(s, z)
+	m.pool.Forget(s, z)
 	if ctx.Err() != nil {
 		return fmt.Errorf("step %s: %w", t.Name, ctx.Err())
 	}
-	m.mu.Lock()
-	closed := m.closed
-	m.mu.Unlock()
-	if closed {
+	if m.pool.IsClosed() {
 		return fmt.Errorf("step %s: %w", t.Name, errClosed)
 	}
 	return fmt.Errorf("step %s: the python interpreter (pid %d) died while running it: %w%s", t.Name, z.pid(), cause, z.stderrNote())
-}
-
-// forget kills a zygote and drops it from its slot.
-func (m *Mode) forget(s *slot, z *zygote) {
-	z.kill()
-	<-z.exited
-	s.mu.Lock()
-	if s.z == z {
-		s.z = nil
-	}
-	s.mu.Unlock()
 }
 
 // collect turns the zygote's report and the child's result into outputs.
@@ -300,40 +207,12 @@ func signalHint(sig int) string {
 	return ""
 }
 
-// Warm starts every idle slot's zygote now instead of at first use.
-func (m *Mode) Warm(ctx context.Context) error {
-	var wg sync.WaitGroup
-	errs := make([]error, len(m.slots))
-	for i, s := range m.slots {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = m.zygote(ctx, s)
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
+// Warm starts every slot's zygote now instead of at first use.
+func (m *Mode) Warm(ctx context.Context) error { return m.pool.Warm(ctx) }
 
 // Close kills every process the mode started (zygotes and running steps)
 // and waits for them. Runs in flight fail; later runs are refused.
 func (m *Mode) Close() error {
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return nil
-	}
-	m.closed = true
-	close(m.closing)
-	m.mu.Unlock()
-	for _, s := range m.slots {
-		s.mu.Lock()
-		z := s.z
-		s.mu.Unlock()
-		if z != nil {
-			z.kill()
-			<-z.exited
-		}
-	}
+	m.pool.Close()
 	return nil
 }

@@ -464,8 +464,8 @@ func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 func TestCancelWhileWaitingForSlot(t *testing.T) {
 	m := newMode(t, Options{Slots: 1})
-	s, _ := m.acquire(context.Background())
-	defer m.release(s)
+	s, _ := m.pool.Acquire(context.Background())
+	defer m.pool.Release(s)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, err := runTask(ctx, t, m, &modes.Task{Name: "queued", Script: "x = 1"}, nil, nil)

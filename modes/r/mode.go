@@ -21,10 +21,10 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"sync"
 
 	"github.com/truss-dev/truss/formats"
 	"github.com/truss-dev/truss/modes"
+	"github.com/truss-dev/truss/modes/pool"
 )
 
 // Options configure an R mode.
@@ -46,23 +46,9 @@ func preload() []string { return []string{"ape", "stats", "utils", "methods"} }
 type Mode struct {
 	exe     string
 	formats *formats.Registry
-	// idle holds one token per idle slot; stack holds the idle slots, the
-	// most recently used on top, so a sequential workflow keeps reusing one
-	// warm zygote instead of waking a cold one (guarded by mu).
-	idle    chan struct{}
-	stack   []*slot
-	slots   []*slot
-	closing chan struct{}
-
-	mu     sync.Mutex
-	closed bool
-}
-
-// slot is one place in the pool; its zygote starts on first use and is
-// replaced when it dies or is killed by a cancellation.
-type slot struct {
-	mu sync.Mutex
-	z  *zygote
+	// pool keeps one warm zygote per slot, most recently used first; a
+	// zygote killed by a cancellation is replaced on the slot's next step.
+	pool *pool.Pool[*zygote]
 }
 
 var _ modes.Mode = (*Mode)(nil)
@@ -88,12 +74,13 @@ func New(opts Options) (*Mode, error) {
 	if reg == nil {
 		reg = formats.Default()
 	}
-	m := &Mode{exe: path, formats: reg, idle: make(chan struct{}, n), closing: make(chan struct{})}
-	for range n {
-		s := &slot{}
-		m.slots = append(m.slots, s)
-		m.release(s)
-	}
+	m := &Mode{exe: path, formats: reg}
+	m.pool = pool.New(n, pool.Config[*zygote]{
+		Start:  func(ctx context.Context) (*zygote, error) { return startZygote(ctx, m.exe, preload()) },
+		Dead:   (*zygote).dead,
+		Kill:   (*zygote).kill,
+		Closed: errClosed,
+	})
 	return m, nil
 }
 
@@ -117,28 +104,28 @@ func (m *Mode) Run(ctx context.Context, req modes.Request) (map[string]formats.V
 	}
 	defer os.RemoveAll(r.dir)
 
-	s, err := m.acquire(ctx)
+	s, err := m.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("step %s: %w", t.Name, err)
 	}
-	defer m.release(s)
+	defer m.pool.Release(s)
 
 	log := req.Log
 	if log == nil {
 		log = io.Discard
 	}
 	for attempt := 0; ; attempt++ {
-		z, err := m.zygote(ctx, s)
+		z, err := m.pool.Proc(ctx, s)
 		if err != nil {
 			return nil, fmt.Errorf("step %s: %w", t.Name, err)
 		}
 		pid, err := z.run(ctx, r.line, log)
 		if err != nil {
-			m.forget(s, z)
+			m.pool.Forget(s, z)
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("step %s: %w", t.Name, ctx.Err())
 			}
-			if m.isClosed() {
+			if m.pool.IsClosed() {
 				return nil, fmt.Errorf("step %s: %w", t.Name, errClosed)
 			}
 			if errors.Is(err, errStale) && attempt == 0 {
@@ -151,110 +138,12 @@ func (m *Mode) Run(ctx context.Context, req modes.Request) (map[string]formats.V
 	}
 }
 
-// acquire takes an idle slot, waiting for one.
-func (m *Mode) acquire(ctx context.Context) (*slot, error) {
-	select {
-	case <-m.closing:
-		return nil, errClosed
-	default:
-	}
-	select {
-	case <-m.idle:
-		m.mu.Lock()
-		s := m.stack[len(m.stack)-1]
-		m.stack = m.stack[:len(m.stack)-1]
-		m.mu.Unlock()
-		return s, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-m.closing:
-		return nil, errClosed
-	}
-}
-
-// release puts a slot back on top of the idle stack.
-func (m *Mode) release(s *slot) {
-	m.mu.Lock()
-	m.stack = append(m.stack, s)
-	m.mu.Unlock()
-	m.idle <- struct{}{}
-}
-
-func (m *Mode) isClosed() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.closed
-}
-
-// zygote returns the slot's live zygote, starting one if it has none or if
-// the previous one died since its last step.
-func (m *Mode) zygote(ctx context.Context, s *slot) (*zygote, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.z != nil && !s.z.dead() {
-		return s.z, nil
-	}
-	s.z = nil
-	if m.isClosed() {
-		return nil, errClosed
-	}
-	z, err := startZygote(ctx, m.exe, preload())
-	if err != nil {
-		return nil, err
-	}
-	// Close may have run while the zygote started; it must not survive.
-	if m.isClosed() {
-		z.kill()
-		return nil, errClosed
-	}
-	s.z = z
-	return z, nil
-}
-
-// forget kills a zygote and drops it from its slot.
-func (m *Mode) forget(s *slot, z *zygote) {
-	z.kill()
-	s.mu.Lock()
-	if s.z == z {
-		s.z = nil
-	}
-	s.mu.Unlock()
-}
-
-// Warm starts every idle slot's zygote now instead of at first use.
-func (m *Mode) Warm(ctx context.Context) error {
-	var wg sync.WaitGroup
-	errs := make([]error, len(m.slots))
-	for i, s := range m.slots {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = m.zygote(ctx, s)
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
+// Warm starts every slot's zygote now instead of at first use.
+func (m *Mode) Warm(ctx context.Context) error { return m.pool.Warm(ctx) }
 
 // Close kills every process the mode started (zygotes, running steps and
-// what they started) and waits for the zygotes. Runs in flight fail; later
-// runs are refused.
+// what they started). Runs in flight fail; later runs are refused.
 func (m *Mode) Close() error {
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return nil
-	}
-	m.closed = true
-	close(m.closing)
-	m.mu.Unlock()
-	for _, s := range m.slots {
-		s.mu.Lock()
-		z := s.z
-		s.mu.Unlock()
-		if z != nil {
-			z.kill()
-		}
-	}
+	m.pool.Close()
 	return nil
 }

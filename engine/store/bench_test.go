@@ -126,7 +126,7 @@ func storeSize(dir string) (apparent, disk int64) {
 // with a budget brings the blobs under it.
 func TestStoreSize100Runs(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes 10,000 records")
+		t.Skip("skipped under testing.Short: writes 10,000 records")
 	}
 	for _, unique := range []bool{false, true} {
 		t.Run(fmt.Sprintf("unique=%v", unique), func(t *testing.T) {

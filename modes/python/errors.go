@@ -51,7 +51,7 @@ func failure(t *modes.Task, res *childResult) error {
 	case "input":
 		return fmt.Errorf("step %s: input %q: %s", t.Name, res.Port, res.Message)
 	case "output":
-		return fmt.Errorf("step %s: output %q%s %s", t.Name, res.Port, portLabel(t.Outputs, res.Port), res.Message)
+		return fmt.Errorf("step %s: output %q%s %s", t.Name, res.Port, modes.PortLabel(t.Outputs, res.Port), res.Message)
 	case "missing":
 		errs := make([]error, len(res.Missing))
 		for i, name := range res.Missing {
@@ -65,27 +65,6 @@ func failure(t *modes.Task, res *childResult) error {
 	return fmt.Errorf("step %s: python: %s", t.Name, res.Message)
 }
 
-func portLabel(ports []modes.Port, name string) string {
-	for _, p := range ports {
-		if p.Name == name && p.Type != "" {
-			return " (" + p.Type + "/" + p.Format + ")"
-		}
-	}
-	return ""
-}
-
-// where names a script line for the user: the script file and line, or the
-// spec line an inline script's line falls on.
-func where(t *modes.Task, line int) string {
-	switch {
-	case t.ScriptFile != "":
-		return fmt.Sprintf("%s line %d", t.ScriptFile, line)
-	case t.ScriptLine > 0:
-		return fmt.Sprintf("script line %d, spec line %d", line, t.ScriptLine+line-1)
-	}
-	return fmt.Sprintf("script line %d", line)
-}
-
 func stepError(t *modes.Task, e *pyException) *modes.StepError {
 	var b strings.Builder
 	b.WriteString(e.Type)
@@ -94,7 +73,7 @@ func stepError(t *modes.Task, e *pyException) *modes.StepError {
 		b.WriteString(e.Message)
 	}
 	if e.Line > 0 && (t.ScriptFile != "" || t.ScriptLine > 0) {
-		b.WriteString(" (" + where(t, e.Line) + ")")
+		b.WriteString(" (" + t.Where(e.Line) + ")")
 	}
 	if s := e.Syntax; s != nil && s.Text != "" {
 		// Python's offset counts from 1 on the original line.
@@ -117,7 +96,7 @@ func stepError(t *modes.Task, e *pyException) *modes.StepError {
 			if skipped > 0 && i == maxFrames/2 {
 				fmt.Fprintf(&b, "\n  ... %d more frames ...", skipped)
 			}
-			fmt.Fprintf(&b, "\n  %s, in %s", where(t, f.Line), f.Func)
+			fmt.Fprintf(&b, "\n  %s, in %s", t.Where(f.Line), f.Func)
 			if f.Text != "" {
 				b.WriteString("\n    " + f.Text)
 			}

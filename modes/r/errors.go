@@ -68,13 +68,13 @@ func failure(t *modes.Task, res *childResult) error {
 	case "script", "parse":
 		msg := res.Message
 		if res.Line > 0 && (t.ScriptFile != "" || t.ScriptLine > 0) {
-			msg += " (" + where(t, res.Line) + ")"
+			msg += " (" + t.Where(res.Line) + ")"
 		}
 		return &modes.StepError{Step: t.Name, Line: res.Line, Message: msg}
 	case "input":
 		return fmt.Errorf("step %s: input %q: %s", t.Name, res.Port, res.Message)
 	case "output":
-		return fmt.Errorf("step %s: output %q%s %s", t.Name, res.Port, portLabel(t.Outputs, res.Port), res.Message)
+		return fmt.Errorf("step %s: output %q%s %s", t.Name, res.Port, modes.PortLabel(t.Outputs, res.Port), res.Message)
 	case "missing":
 		errs := make([]error, len(res.Missing))
 		for i, name := range res.Missing {
@@ -86,24 +86,6 @@ func failure(t *modes.Task, res *childResult) error {
 		return errors.Join(errs...)
 	}
 	return fmt.Errorf("step %s: R: %s", t.Name, res.Message)
-}
-
-func portLabel(ports []modes.Port, name string) string {
-	for _, p := range ports {
-		if p.Name == name && p.Type != "" {
-			return " (" + p.Type + "/" + p.Format + ")"
-		}
-	}
-	return ""
-}
-
-// where names a script line for the user: the script file and line, or the
-// spec line an inline script's line falls on.
-func where(t *modes.Task, line int) string {
-	if t.ScriptFile != "" {
-		return fmt.Sprintf("%s line %d", t.ScriptFile, line)
-	}
-	return fmt.Sprintf("script line %d, spec line %d", line, t.ScriptLine+line-1)
 }
 
 // hint lists the variables the script did set, for a missing output.

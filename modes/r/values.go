@@ -22,29 +22,11 @@ const (
 	kindAuto  = "auto"  // untyped output: JSON if it can, else raw
 )
 
-// portKind is how a typed port's values cross, from its format.
+// portKind is the wire name of how a typed port's values cross.
 func portKind(p modes.Port) (string, error) {
-	if p.IsFilepath() {
-		return kindPath, nil
-	}
-	switch p.Runtime {
-	case formats.RuntimeGo:
-	case formats.RuntimeR:
-		return kindRDS, nil
-	default:
-		return "", fmt.Errorf("port %q is a %s object (%s/%s); R cannot use it", p.Name, p.Runtime, p.Type, p.Format)
-	}
-	switch p.Rep {
-	case formats.RepData:
-		return kindJSON, nil
-	case formats.RepText:
-		return kindText, nil
-	case formats.RepBinary:
-		return kindBytes, nil
-	case formats.RepPath:
-		return kindPath, nil
-	}
-	return "", fmt.Errorf("port %q has an unknown representation %v", p.Name, p.Rep)
+	c, err := modes.CrossingOf(p, formats.RuntimeR)
+	return [...]string{modes.CrossData: kindJSON, modes.CrossText: kindText, modes.CrossBytes: kindBytes,
+		modes.CrossNative: kindRDS, modes.CrossPath: kindPath}[c], err
 }
 
 type wireInput struct {

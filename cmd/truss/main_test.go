@@ -26,19 +26,6 @@ func buildTruss(t *testing.T) string {
 	return bin
 }
 
-// processesWith lists pids whose environment holds marker.
-func processesWith(marker string) []string {
-	var pids []string
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err == nil && bytes.Contains(env, []byte(marker)) {
-			pids = append(pids, e.Name())
-		}
-	}
-	return pids
-}
-
 // TestCtrlCStopsRunAndKillsSteps presses Ctrl-C (SIGINT) while two python
 // steps sleep: truss must exit 1 promptly and leave no process behind.
 func TestCtrlCStopsRunAndKillsSteps(t *testing.T) {
@@ -58,9 +45,9 @@ steps:
 	if err != nil {
 		t.Fatal(err)
 	}
-	marker := fmt.Sprintf("TRUSS_TEST_MARKER=%d", time.Now().UnixNano())
+	marker := fmt.Sprint(time.Now().UnixNano())
 	cmd := exec.Command(bin, "run", spec, "--jobs", "2", "--store", filepath.Join(dir, "store"))
-	cmd.Env = append(os.Environ(), marker, "TRUSS_PYTHON_EXECUTABLE="+py, "TRUSS_CONFIG="+filepath.Join(dir, "c.yaml"))
+	cmd.Env = append(os.Environ(), "TRUSS_TEST_MARKER="+marker, "TRUSS_PYTHON_EXECUTABLE="+py, "TRUSS_CONFIG="+filepath.Join(dir, "c.yaml"))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -82,8 +69,8 @@ steps:
 		t.Fatalf("steps never started:\n%s", strings.Join(seen, "\n"))
 	}
 	time.Sleep(300 * time.Millisecond) // let the forked children start sleeping
-	if len(processesWith(marker)) < 3 {
-		t.Fatalf("expected truss and its python processes, found pids %v", processesWith(marker))
+	if len(testenv.Marked("TRUSS_TEST_MARKER", marker)) < 3 {
+		t.Fatalf("expected truss and its python processes, found pids %v", testenv.Marked("TRUSS_TEST_MARKER", marker))
 	}
 	start := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
@@ -103,17 +90,14 @@ steps:
 		t.Errorf("no cancelled status reported:\n%s", strings.Join(seen, "\n"))
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for len(processesWith(marker)) > 0 && time.Now().Before(deadline) {
+	for len(testenv.Marked("TRUSS_TEST_MARKER", marker)) > 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if left := processesWith(marker); len(left) > 0 {
-		for _, pid := range left {
-			cmdline, _ := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
-			t.Errorf("process %s left running: %s", pid, bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}))
-			var p int
-			if _, err := fmt.Sscan(pid, &p); err == nil {
-				_ = syscall.Kill(p, syscall.SIGKILL) // do not leak it into later tests
-			}
+	for _, left := range testenv.Marked("TRUSS_TEST_MARKER", marker) {
+		t.Errorf("process left running: %s", left)
+		var pid int
+		if _, err := fmt.Sscan(left, &pid); err == nil {
+			_ = syscall.Kill(pid, syscall.SIGKILL) // do not leak it into later tests
 		}
 	}
 }

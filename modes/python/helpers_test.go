@@ -1,7 +1,6 @@
 package python
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -163,24 +161,6 @@ func port(t testing.TB, name, typ, format string) modes.Port {
 
 func filepathPort(p modes.Port) modes.Port { p.Target = "filepath"; return p }
 
-// syncBuffer is a log writer tests can read while a step may still write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type step struct {
 	name    string
 	script  string
@@ -196,7 +176,7 @@ func (s step) task() *modes.Task {
 	return &modes.Task{Name: name, Mode: "python", Script: s.script, Inputs: s.inputs, Outputs: s.outputs}
 }
 
-func runTask(ctx context.Context, t testing.TB, m *Mode, task *modes.Task, in map[string]formats.Value, log *syncBuffer) (map[string]formats.Value, error) {
+func runTask(ctx context.Context, t testing.TB, m *Mode, task *modes.Task, in map[string]formats.Value, log *testenv.SyncBuffer) (map[string]formats.Value, error) {
 	t.Helper()
 	req := modes.Request{Task: task, Inputs: in, WorkDir: t.TempDir()}
 	if log != nil {

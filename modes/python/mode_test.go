@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/truss-dev/truss/formats"
+	"github.com/truss-dev/truss/internal/testenv"
 	"github.com/truss-dev/truss/modes"
 )
 
@@ -341,7 +342,7 @@ func TestMissingOutputHint(t *testing.T) {
 
 func TestLogCapture(t *testing.T) {
 	m := newMode(t, Options{Slots: 1})
-	var log syncBuffer
+	var log testenv.SyncBuffer
 	_, err := runTask(context.Background(), t, m, &modes.Task{Name: "log", Script: `
 import os, sys, subprocess
 print("one")
@@ -411,7 +412,7 @@ func TestCancelKillsChild(t *testing.T) {
 	mustRun(t, m, step{script: "x = 1"}, nil)
 	zpids := m.zygotePIDs()
 
-	var log syncBuffer
+	var log testenv.SyncBuffer
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -496,7 +497,7 @@ func TestZygoteKilledExternally(t *testing.T) {
 
 func TestZygoteDiesDuringStep(t *testing.T) {
 	m := newMode(t, Options{Slots: 1})
-	var log syncBuffer
+	var log testenv.SyncBuffer
 	_, err := runTask(context.Background(), t, m, &modes.Task{Name: "killer", Script: `
 import os, signal, time
 print("pid=%d" % os.getpid(), flush=True)
@@ -561,7 +562,7 @@ func TestCloseStopsEverything(t *testing.T) {
 		t.Fatalf("zygotes = %v", pids)
 	}
 	// A step in flight when Close runs fails and leaves nothing behind.
-	var log syncBuffer
+	var log testenv.SyncBuffer
 	errc := make(chan error, 1)
 	go func() {
 		_, err := runTask(context.Background(), t, m, &modes.Task{Name: "long", Script: "import os, time\nprint('pid=%d' % os.getpid(), flush=True)\ntime.sleep(30)"}, nil, &log)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,31 +32,11 @@ func newMode(t *testing.T, opts Options) (*Mode, string) {
 		if err := m.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
-		if left := markedProcesses(marker); len(left) > 0 {
+		if left := testenv.Marked(markerVar, marker); len(left) > 0 {
 			t.Errorf("processes left running after Close: %v", left)
 		}
 	})
 	return m, marker
-}
-
-// markedProcesses lists the live processes whose environment holds the
-// marker (zombies have an empty environment, so they do not count).
-func markedProcesses(marker string) []string {
-	want := []byte(markerVar + "=" + marker + "\x00")
-	entries, _ := os.ReadDir("/proc")
-	var out []string
-	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !bytes.Contains(env, want) {
-			continue
-		}
-		cmd, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		out = append(out, e.Name()+" "+strings.ReplaceAll(string(cmd), "\x00", " "))
-	}
-	return out
 }
 
 // port builds a port of a registered format.

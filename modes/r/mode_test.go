@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/truss-dev/truss/formats"
+	"github.com/truss-dev/truss/internal/testenv"
 	"github.com/truss-dev/truss/modes"
 )
 
@@ -168,7 +169,7 @@ func TestTimeoutLeavesNoProcess(t *testing.T) {
 	// tear the processes down, so poll (this is not a timing assertion).
 	var left []string
 	for i := 0; i < 100; i++ {
-		if left = markedProcesses(marker); len(left) == 0 {
+		if left = testenv.Marked(markerVar, marker); len(left) == 0 {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)

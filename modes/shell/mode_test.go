@@ -1,14 +1,12 @@
 package shell
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,27 +15,9 @@ import (
 	"github.com/truss-dev/truss/modes"
 )
 
-// syncBuf is a log the test reads while a step may still write it.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func run(t *testing.T, ctx context.Context, m *Mode, task *modes.Task, in map[string]formats.Value) (map[string]formats.Value, string, error) {
 	t.Helper()
-	var log syncBuf
+	var log testenv.SyncBuffer
 	if task.Name == "" {
 		task.Name = "step"
 	}
@@ -160,31 +140,13 @@ func TestFailures(t *testing.T) {
 	}
 }
 
-// marked lists the processes whose environment holds key=val.
-func marked(key, val string) []string {
-	var pids []string
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil {
-			continue
-		}
-		for _, kv := range bytes.Split(b, []byte{0}) {
-			if string(kv) == key+"="+val {
-				pids = append(pids, e.Name())
-			}
-		}
-	}
-	return pids
-}
-
 // waitNoneMarked waits until no marked process is left (a killed process
 // may take a moment to be reaped by init) and fails if some remain.
 func waitNoneMarked(t *testing.T, key, val string) {
 	t.Helper()
 	var left []string
 	for range 200 {
-		if left = marked(key, val); len(left) == 0 {
+		if left = testenv.Marked(key, val); len(left) == 0 {
 			return
 		}
 		time.Sleep(25 * time.Millisecond)
@@ -206,7 +168,7 @@ func TestCancelKillsProcessGroup(t *testing.T) {
 			t.Setenv(key, val)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			var log syncBuf
+			var log testenv.SyncBuffer
 			task := &modes.Task{Name: "sleepy", Mode: "shell", Options: map[string]any{"command": []any{"sh", "-c", c.script}}}
 			done := make(chan error, 1)
 			m := &Mode{Grace: 200 * time.Millisecond}
@@ -217,8 +179,8 @@ func TestCancelKillsProcessGroup(t *testing.T) {
 			for !strings.Contains(log.String(), "started") {
 				time.Sleep(5 * time.Millisecond)
 			}
-			if len(marked(key, val)) < 2 {
-				t.Fatalf("expected the shell and its sleeps, found %v", marked(key, val))
+			if len(testenv.Marked(key, val)) < 2 {
+				t.Fatalf("expected the shell and its sleeps, found %v", testenv.Marked(key, val))
 			}
 			cancel()
 			err := <-done

@@ -33,20 +33,11 @@ func runtimeRegistry(t *testing.T) *Registry {
 	return r
 }
 
-// pythonEnv returns an Env whose python mode runs exe, skipping the test
-// (failing under TRUSS_REQUIRE_ALL=1) when exe or a module is missing.
-func pythonEnv(t *testing.T, exe string, modules ...string) Env {
+// pythonEnv returns an Env whose python mode can import modules (testenv
+// finds such an interpreter, or skips — fails under TRUSS_REQUIRE_ALL=1).
+func pythonEnv(t *testing.T, modules ...string) Env {
 	t.Helper()
-	skip := func(msg string) { testenv.Unavailable(t, "%s", msg) }
-	if _, err := exec.LookPath(exe); err != nil {
-		skip(exe + " not found; install python3")
-	}
-	for _, m := range modules {
-		if err := exec.Command(exe, "-c", "import "+m).Run(); err != nil {
-			skip(fmt.Sprintf("%s cannot import %s (Debian: python3-%s)", exe, m, strings.ToLower(m)))
-		}
-	}
-	m, err := python.New(python.Options{Executable: exe, Slots: 2, Preload: modules})
+	m, err := python.New(python.Options{Executable: testenv.Python(t, modules...), Slots: 2, Preload: modules})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +69,7 @@ func hops(t *testing.T, r *Registry, typ, from, to string) string {
 
 func TestPickleConverters(t *testing.T) {
 	r := runtimeRegistry(t)
-	env := pythonEnv(t, "python3")
+	env := pythonEnv(t)
 	// A python/object's bytes are already a pickle: the object → pickle
 	// hop runs no python.
 	if c, _ := r.Get("python", "object", "pickle"); c.Runtime != formats.RuntimeGo {
@@ -124,7 +115,7 @@ const nodeLinkJSON = `{"directed": false, "graph": {"name": "g"}, "nodes": [{"id
 
 func TestNetworkxConverters(t *testing.T) {
 	r := runtimeRegistry(t)
-	env := pythonEnv(t, "/usr/bin/python3", "networkx")
+	env := pythonEnv(t, "networkx")
 	in := formats.Value{Type: "graph", Format: "networkx.json", Bytes: []byte(nodeLinkJSON)}
 	g, err := convertTo(t, r, env, in, "networkx")
 	if err != nil {
@@ -171,7 +162,7 @@ func TestNetworkxFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runtimeRegistry(t)
-	env := pythonEnv(t, "/usr/bin/python3", "networkx")
+	env := pythonEnv(t, "networkx")
 	g, err := convertTo(t, r, env, formats.Value{Type: "graph", Format: "networkx.json", Bytes: data}, "networkx")
 	if err != nil {
 		t.Fatal(err)
@@ -289,7 +280,7 @@ func TestImageConvertersGo(t *testing.T) {
 
 func TestImageConvertersPIL(t *testing.T) {
 	r := runtimeRegistry(t)
-	env := pythonEnv(t, "/usr/bin/python3", "PIL")
+	env := pythonEnv(t, "PIL")
 	raw := testPNG(t)
 	pil, err := convertTo(t, r, env, formats.Value{Type: "image", Format: "png", Bytes: raw}, "pil")
 	if err != nil {
@@ -344,7 +335,7 @@ func TestNetCDFConverter(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PYTHONPATH", shadow)
-	env := pythonEnv(t, testenv.Python(t))
+	env := pythonEnv(t)
 	_, err := Convert(context.Background(), env, mustGet(t, r, "netcdf", "binary", "dataset"), formats.Value{Type: "netcdf", Format: "binary", Bytes: []byte("CDF\x01")})
 	if err == nil || !strings.Contains(err.Error(), "python module netCDF4 is not installed (Debian: python3-netcdf4") {
 		t.Errorf("err = %v", err)

@@ -28,20 +28,11 @@ func runtimeValidators() *Registry {
 	return r
 }
 
-// pyEnv returns an Env with a python mode on exe, skipping (failing under
-// TRUSS_REQUIRE_ALL=1) when exe or a module is missing.
-func pyEnv(t *testing.T, exe string, modules ...string) converters.Env {
+// pyEnv returns an Env whose python mode can import modules (testenv
+// finds such an interpreter, or skips — fails under TRUSS_REQUIRE_ALL=1).
+func pyEnv(t *testing.T, modules ...string) converters.Env {
 	t.Helper()
-	skip := func(msg string) { testenv.Unavailable(t, "%s", msg) }
-	if _, err := exec.LookPath(exe); err != nil {
-		skip(exe + " not found; install python3")
-	}
-	for _, m := range modules {
-		if err := exec.Command(exe, "-c", "import "+m).Run(); err != nil {
-			skip(fmt.Sprintf("%s cannot import %s (Debian: python3-%s)", exe, m, strings.ToLower(m)))
-		}
-	}
-	m, err := python.New(python.Options{Executable: exe, Slots: 2, Preload: modules})
+	m, err := python.New(python.Options{Executable: testenv.Python(t, modules...), Slots: 2, Preload: modules})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +58,7 @@ func validate(t *testing.T, r *Registry, env converters.Env, typ, format string,
 
 func TestPythonObjectValidator(t *testing.T) {
 	r := runtimeValidators()
-	env := pyEnv(t, "python3")
+	env := pyEnv(t)
 	if err := validate(t, r, env, "python", "object", formats.Value{Bytes: pickleOf(t, "python3", "", "{'a': 1}")}); err != nil {
 		t.Errorf("valid object: %v", err)
 	}
@@ -79,10 +70,11 @@ func TestPythonObjectValidator(t *testing.T) {
 
 func TestRuntimeObjectValidators(t *testing.T) {
 	r := runtimeValidators()
-	env := pyEnv(t, "/usr/bin/python3", "networkx", "PIL")
-	graph := pickleOf(t, "/usr/bin/python3", "import networkx", "networkx.path_graph(3)")
-	img := pickleOf(t, "/usr/bin/python3", "from PIL import Image", "Image.new('RGB', (2, 2))")
-	dict := pickleOf(t, "/usr/bin/python3", "", "{}")
+	env := pyEnv(t, "networkx", "PIL")
+	py := testenv.Python(t, "networkx", "PIL")
+	graph := pickleOf(t, py, "import networkx", "networkx.path_graph(3)")
+	img := pickleOf(t, py, "from PIL import Image", "Image.new('RGB', (2, 2))")
+	dict := pickleOf(t, py, "", "{}")
 	if err := validate(t, r, env, "graph", "networkx", formats.Value{Bytes: graph}); err != nil {
 		t.Errorf("graph: %v", err)
 	}
@@ -117,7 +109,7 @@ func TestMissingModuleMessages(t *testing.T) {
 	dataset := pickleOf(t, py, "", "None")
 	graph := pickleOf(t, py, "import networkx", "networkx.path_graph(3)")
 	shadowModules(t, "netCDF4", "networkx")
-	env := pyEnv(t, py)
+	env := pyEnv(t)
 	err := validate(t, r, env, "netcdf", "dataset", formats.Value{Bytes: dataset})
 	if err == nil || err.Error() != "python module netCDF4 is not installed (Debian: python3-netcdf4; pip: netCDF4)" {
 		t.Errorf("netCDF4: err = %v", err)

@@ -429,3 +429,16 @@ func TestValidateReportsEveryProblemOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeHint: a failed step suggests `truss resume`; a rejected input
+// does not (resuming would bind the same value again).
+func TestResumeHint(t *testing.T) {
+	o := truss(t, "run", "testdata/raises.yaml", "-i", "a=5")
+	if !strings.Contains(o.stderr, "to continue once fixed: truss resume ") {
+		t.Errorf("no resume hint after a failed step:\n%s", o.stderr)
+	}
+	o = truss(t, "run", "../examples/quickstart/workflow.yaml", "-i", "x=abc", "-i", "y=3")
+	if o.code != 1 || strings.Contains(o.stderr, "truss resume") {
+		t.Errorf("exit %d; a rejected input should not suggest resume:\n%s", o.code, o.stderr)
+	}
+}

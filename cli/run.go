@@ -149,7 +149,7 @@ func (a *app) execute(ctx context.Context, st *store.Store, rec *store.Run, regs
 		}
 	} else {
 		a.writeRunText(regs, task, res)
-		if res.Status != engine.Succeeded {
+		if res.Status != engine.Succeeded && resumable(res) {
 			hint := "truss resume " + res.RunID
 			if f.store != ".truss" {
 				hint += " --store " + f.store
@@ -433,6 +433,20 @@ func stepLabel(name string) any {
 		return n
 	}
 	return name
+}
+
+// resumable says whether `truss resume` can help: not when only inputs
+// were rejected, since a resumed run binds the same values again.
+func resumable(res *engine.Result) bool {
+	if len(res.Failures) == 0 {
+		return true // cancelled
+	}
+	for _, f := range res.Failures {
+		if !strings.HasPrefix(f.Node, "input:") {
+			return true
+		}
+	}
+	return false
 }
 
 // hasFiles reports whether a directory exists and holds anything.

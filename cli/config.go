@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,9 +17,35 @@ import (
 // overrides the file.
 func configDefaults() map[string]string {
 	return map[string]string{
-		"python.executable": "python3",
-		"r.executable":      "Rscript",
+		"python.executable":         "python3",
+		"r.executable":              "Rscript",
+		"docker.gc":                 "false",
+		"docker.cache_timeout":      "3600",
+		"docker.exclude_images":     "",
+		"docker.allowed_host_paths": "",
 	}
+}
+
+// checkSetting refuses a value its key cannot take, so a typo fails at
+// `truss config set` rather than at the next run.
+func checkSetting(key, v string) error {
+	switch key {
+	case "docker.gc":
+		if _, err := strconv.ParseBool(v); err != nil {
+			return usageErr("docker.gc must be true or false, not %q", v)
+		}
+	case "docker.cache_timeout":
+		if n, err := strconv.Atoi(v); err != nil || n < 0 {
+			return usageErr("docker.cache_timeout must be a number of seconds (3600), not %q", v)
+		}
+	case "docker.allowed_host_paths":
+		for _, p := range splitList(v) {
+			if !filepath.IsAbs(p) {
+				return usageErr("docker.allowed_host_paths must be absolute directories separated by commas, not %q", p)
+			}
+		}
+	}
+	return nil
 }
 
 // configPath is the config file: $TRUSS_CONFIG, else
@@ -122,6 +149,9 @@ func (a *app) configCmd() *cobra.Command {
 		RunE: func(_ *cobra.Command, args []string) error {
 			section, name, err := splitKey(args[0])
 			if err != nil {
+				return err
+			}
+			if err := checkSetting(args[0], args[1]); err != nil {
 				return err
 			}
 			c, err := a.loadConfig()

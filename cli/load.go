@@ -5,12 +5,15 @@ import (
 	"io"
 	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/truss-dev/truss/converters"
 	"github.com/truss-dev/truss/dag"
 	"github.com/truss-dev/truss/formats"
 	"github.com/truss-dev/truss/modes"
 	"github.com/truss-dev/truss/modes/cmdline"
+	"github.com/truss-dev/truss/modes/docker"
 	"github.com/truss-dev/truss/modes/python"
 	rmode "github.com/truss-dev/truss/modes/r"
 	"github.com/truss-dev/truss/modes/shell"
@@ -34,6 +37,8 @@ func newRegistries() registries {
 type compileOptions struct {
 	noValidate    bool
 	noAutoConvert bool
+	// hostRoots limits docker bind volumes (docker.allowed_host_paths).
+	hostRoots []string
 }
 
 // loadAndCompile loads a spec and compiles it, printing every diagnostic
@@ -56,7 +61,7 @@ func loadAndCompile(w io.Writer, regs registries, path string, co compileOptions
 	plan, more := dag.Compile(task, dag.Options{Converters: regs.converters, NoValidate: co.noValidate, NoAutoConvert: co.noAutoConvert})
 	diags = append(diags, more...)
 	if plan != nil {
-		diags = append(diags, checkCommands(plan)...)
+		diags = append(diags, checkCommands(plan, co.hostRoots)...)
 		if diags.HasErrors() {
 			plan = nil
 		}
@@ -68,19 +73,27 @@ func loadAndCompile(w io.Writer, regs registries, path string, co compileOptions
 	return task, plan, nil
 }
 
-// checkCommands checks the command lines of shell steps ($input{} naming no
-// port, output paths outside the data directory, …) before anything runs.
-func checkCommands(plan *dag.Plan) spec.Diagnostics {
+// checkCommands checks the command lines of shell and docker steps
+// ($input{} naming no port, output paths outside the data directory,
+// volumes, pipes, docker_run_args, …) before anything runs.
+func checkCommands(plan *dag.Plan, hostRoots []string) spec.Diagnostics {
 	var out spec.Diagnostics
 	for _, n := range plan.Nodes {
-		if n.Step == nil || n.Step.Task.Mode != "shell" {
+		if n.Step == nil || (n.Step.Task.Mode != "shell" && n.Step.Task.Mode != "docker") {
 			continue
 		}
 		pos := n.Step.Task.Pos
 		if n.Step.Spec != nil && n.Step.Spec.Pos.Line > 0 {
 			pos = n.Step.Spec.Pos
 		}
-		for _, err := range cmdline.FromSpec(n.Step.Name, n.Step.Task).Check() {
+		cs := cmdline.FromSpec(n.Step.Name, n.Step.Task)
+		var errs []error
+		if n.Step.Task.Mode == "docker" {
+			errs = docker.Check(cs, hostRoots)
+		} else {
+			errs = cs.Check()
+		}
+		for _, err := range errs {
 			d := spec.Diagnostic{Pos: pos, Message: "step " + n.Step.Name + ": " + err.Error()}
 			if cmdline.IsWarning(err) {
 				d.Severity = spec.Warning
@@ -150,5 +163,46 @@ func (a *app) newModes(regs registries, jobs int) (modes.Set, func(), error) {
 		}
 		return m, m.Close, nil
 	})
-	return modes.Set{"python": py, "r": r, "shell": shell.New()}, func() { _ = py.Close(); _ = r.Close() }, nil
+	dopts, err := a.dockerOptions()
+	if err != nil {
+		return nil, nil, err
+	}
+	d := docker.New(dopts)
+	return modes.Set{"python": py, "r": r, "shell": shell.New(), "docker": d}, func() { _ = py.Close(); _ = r.Close(); _ = d.Close() }, nil
+}
+
+// dockerOptions reads the docker.* settings the mode uses.
+func (a *app) dockerOptions() (docker.Options, error) {
+	var o docker.Options
+	roots, err := a.hostRoots()
+	if err != nil {
+		return o, err
+	}
+	o.AllowedHostPaths = roots
+	gc, err := a.setting("docker.gc")
+	if err != nil {
+		return o, usageErr("%v", err)
+	}
+	o.KeepContainers, _ = strconv.ParseBool(gc)
+	return o, nil
+}
+
+// hostRoots is docker.allowed_host_paths as a list (nil: no limit).
+func (a *app) hostRoots() ([]string, error) {
+	v, err := a.setting("docker.allowed_host_paths")
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return splitList(v), nil
+}
+
+// splitList reads a comma-separated setting.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -43,7 +43,11 @@ func (a *app) validateCmd() *cobra.Command {
 		Short: "Report every problem of a spec as file:line:col: message; exit 0 when clean",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			_, plan, err := loadAndCompile(a.stderr, newRegistries(), args[0], compileOptions{})
+			roots, err := a.hostRoots()
+			if err != nil {
+				return err
+			}
+			_, plan, err := loadAndCompile(a.stderr, newRegistries(), args[0], compileOptions{hostRoots: roots})
 			if err != nil {
 				return err
 			}

@@ -73,7 +73,11 @@ found before anything ran (usage, spec, bindings).`,
 
 func (a *app) run(ctx context.Context, path string, f runFlags) error {
 	regs := newRegistries()
-	task, plan, err := loadAndCompile(a.stderr, regs, path, compileOptions{noValidate: f.noValidate, noAutoConvert: f.noAutoConvert})
+	roots, err := a.hostRoots()
+	if err != nil {
+		return err
+	}
+	task, plan, err := loadAndCompile(a.stderr, regs, path, compileOptions{noValidate: f.noValidate, noAutoConvert: f.noAutoConvert, hostRoots: roots})
 	if err != nil {
 		return err
 	}

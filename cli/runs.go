@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/truss-dev/truss/engine"
 	"github.com/truss-dev/truss/engine/store"
 	"github.com/truss-dev/truss/formats"
+	"github.com/truss-dev/truss/modes/docker"
 	"github.com/truss-dev/truss/spec"
 )
 
@@ -151,7 +153,11 @@ func (a *app) resume(ctx context.Context, id string, f runFlags, storedSpec bool
 		fmt.Fprintf(a.stderr, "resuming from the spec recorded with run %s\n", rec.ID)
 	}
 	regs := newRegistries()
-	task, plan, err := loadAndCompile(a.stderr, regs, path, compileOptions{noValidate: f.noValidate, noAutoConvert: f.noAutoConvert})
+	roots, err := a.hostRoots()
+	if err != nil {
+		return err
+	}
+	task, plan, err := loadAndCompile(a.stderr, regs, path, compileOptions{noValidate: f.noValidate, noAutoConvert: f.noAutoConvert, hostRoots: roots})
 	if err != nil {
 		return err
 	}
@@ -393,16 +399,25 @@ func suggestion(name string, choices []string) string {
 
 func (a *app) gcCmd() *cobra.Command {
 	var dir string
-	var doStore bool
+	var doStore, doDocker bool
 	var opts store.GCOptions
+	var dopts docker.GCOptions
 	var maxBytes string
 	cmd := &cobra.Command{
-		Use:   "gc --store [--max-age D] [--keep N] [--max-bytes SIZE]",
-		Short: "Remove old runs and unreferenced blobs from the store",
+		Use:   "gc --store [--max-age D] [--keep N] [--max-bytes SIZE] | --docker [--images] [--all] [--dry-run]",
+		Short: "Remove old runs and unreferenced blobs from the store; exited containers and unused images from Docker",
 		Args:  cobra.NoArgs,
-		RunE: func(_ *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !doStore && !doDocker {
+				return usageErr("say what to collect: --store (runs and blobs) and/or --docker (containers and images)")
+			}
+			if doDocker {
+				if err := a.dockerGC(cmd.Context(), dopts); err != nil {
+					return err
+				}
+			}
 			if !doStore {
-				return usageErr("say what to collect: --store (docker GC comes with docker mode)")
+				return nil
 			}
 			if maxBytes != "" {
 				n, err := parseSize(maxBytes)
@@ -435,7 +450,67 @@ func (a *app) gcCmd() *cobra.Command {
 	cmd.Flags().DurationVar(&opts.MaxAge, "max-age", 0, "remove runs older than this (e.g. 720h)")
 	cmd.Flags().IntVar(&opts.KeepRuns, "keep", 0, "keep only the newest N runs")
 	cmd.Flags().StringVar(&maxBytes, "max-bytes", "", "shrink the blobs to this size (e.g. 2GB), least recently used first")
+	cmd.Flags().BoolVar(&doDocker, "docker", false, "remove containers that exited more than docker.cache_timeout ago, and those a dead truss left running")
+	cmd.Flags().BoolVar(&dopts.Images, "images", false, "with --docker: also remove unused images older than docker.cache_timeout (except docker.exclude_images)")
+	cmd.Flags().BoolVar(&dopts.All, "all", false, "with --docker: not only what truss created")
+	cmd.Flags().BoolVar(&dopts.DryRun, "dry-run", false, "with --docker: print what would be removed, remove nothing")
 	return cmd
+}
+
+// dockerGC runs the docker garbage collector with the docker.* settings
+// and prints what it removed.
+func (a *app) dockerGC(ctx context.Context, o docker.GCOptions) error {
+	timeout, err := a.setting("docker.cache_timeout")
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	secs, err := strconv.Atoi(timeout)
+	if err != nil || secs < 0 {
+		return usageErr("docker.cache_timeout must be a number of seconds, not %q", timeout)
+	}
+	o.Grace = time.Duration(secs) * time.Second
+	if secs == 0 {
+		o.Grace = time.Nanosecond // 0 means "the default" to GC
+	}
+	ex, err := a.setting("docker.exclude_images")
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	o.ExcludeImages = splitList(ex)
+	eng, err := docker.Connect()
+	if err != nil {
+		return &ExitError{Code: ExitFailed, Msg: err.Error()}
+	}
+	defer eng.Close()
+	if err := eng.Ping(ctx); err != nil {
+		return &ExitError{Code: ExitFailed, Msg: "docker gc: " + err.Error()}
+	}
+	rep, err := docker.GC(ctx, eng, o)
+	if err != nil {
+		return &ExitError{Code: ExitFailed, Msg: err.Error()}
+	}
+	verb := "removed"
+	if o.DryRun {
+		verb = "would remove"
+	}
+	for _, c := range rep.Orphans {
+		fmt.Fprintf(a.stdout, "%s container %s: still running, its truss process is gone\n", verb, c)
+	}
+	for _, c := range rep.Containers {
+		fmt.Fprintf(a.stdout, "%s container %s\n", verb, c)
+	}
+	for _, i := range rep.Images {
+		fmt.Fprintf(a.stdout, "%s image %s\n", verb, i)
+	}
+	fmt.Fprintf(a.stdout, "docker: %s %d containers (%d left behind by a dead truss) and %d images; %d containers kept\n",
+		verb, len(rep.Containers)+len(rep.Orphans), len(rep.Orphans), len(rep.Images), rep.Kept)
+	for _, e := range rep.Errors {
+		fmt.Fprintf(a.stderr, "docker gc: %s\n", e)
+	}
+	if len(rep.Errors) > 0 {
+		return &ExitError{Code: ExitFailed, Msg: fmt.Sprintf("docker gc: %d could not be removed", len(rep.Errors))}
+	}
+	return nil
 }
 
 func (a *app) storeCmd() *cobra.Command {

@@ -61,6 +61,27 @@ type Request struct {
 	WorkDir string
 	// Log receives the step's stdout and stderr.
 	Log io.Writer
+	// RunID and NodeID name the run and the plan node, for modes that
+	// label what they create (docker containers).
+	RunID, NodeID string
+	// Progress, when set, receives the step's progress reports (docker's
+	// progress pipe). It may be called from any goroutine.
+	Progress func(Progress)
+}
+
+// Progress is a step's report of how far it got; a zero Total means
+// unknown.
+type Progress struct {
+	Message        string
+	Current, Total float64
+}
+
+// Identifier is implemented by modes whose results depend on more than the
+// task's text — docker: the image a tag resolves to. Identity returns that
+// (the image ID) and enters the node's cache key. It may prepare what Run
+// then uses (pull the image); log receives what it reports.
+type Identifier interface {
+	Identity(ctx context.Context, t *Task, log io.Writer) (string, error)
 }
 
 // Mode runs tasks of one kind. Run must stop the work (and kill its

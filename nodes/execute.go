@@ -35,6 +35,10 @@ type Env struct {
 	Binding *spec.Binding
 	// BaseDir resolves relative paths in bindings.
 	BaseDir string
+	// RunID and NodeID label what a mode creates (docker containers).
+	RunID, NodeID string
+	// Progress receives a step's progress reports (nil: dropped).
+	Progress func(modes.Progress)
 }
 
 func (e Env) convEnv() converters.Env {
@@ -199,7 +203,8 @@ func runStep(ctx context.Context, n *dag.Node, in map[string]formats.Value, env 
 		}
 		inputs[p.Name] = v
 	}
-	outs, err := mode.Run(ctx, modes.Request{Task: task, Inputs: inputs, WorkDir: env.WorkDir, Log: env.Log})
+	outs, err := mode.Run(ctx, modes.Request{Task: task, Inputs: inputs, WorkDir: env.WorkDir, Log: env.Log,
+		RunID: env.RunID, NodeID: env.NodeID, Progress: env.Progress})
 	if err != nil {
 		var se *modes.StepError
 		var mo *modes.MissingOutputError
@@ -225,6 +230,33 @@ func runStep(ctx context.Context, n *dag.Node, in map[string]formats.Value, env 
 		result[p.Name] = v
 	}
 	return result, nil
+}
+
+// Identity is what a step's results depend on beyond its definition and
+// inputs, for its cache key: the image ID of a docker step (resolving, and
+// if the task asks pulling, the image). It is "" for other nodes.
+func Identity(ctx context.Context, n *dag.Node, env Env) (string, error) {
+	if n.Kind != dag.KindStep || n.Step.Visualization {
+		return "", nil
+	}
+	task := ModeTask(env.Formats, n.Step.Name, n.Step.Task)
+	mode, err := env.Modes.Get(task.Mode)
+	if err != nil {
+		return "", nil // Execute reports it
+	}
+	id, ok := mode.(modes.Identifier)
+	if !ok {
+		return "", nil
+	}
+	log := env.Log
+	if log == nil {
+		log = io.Discard
+	}
+	s, err := id.Identity(ctx, task, log)
+	if err != nil {
+		return "", fmt.Errorf("step %s: %w", n.Step.Name, err)
+	}
+	return s, nil
 }
 
 // ModeTask resolves a spec task into what a mode runs.

@@ -19,6 +19,12 @@ type Dirs struct {
 	// MountDir is where the command sees it ("" = DataDir, as in shell
 	// mode; DataVolume in docker mode).
 	MountDir string
+	// Mounted maps host paths of filepath inputs outside the data
+	// directory to where the command sees them (docker mounts them).
+	Mounted map[string]string
+	// Tokens are further textual replacements, made after $output{}:
+	// docker's $volume{name}, $pipe{name} and $progress.
+	Tokens map[string]string
 }
 
 func (d Dirs) mount() string {
@@ -109,7 +115,11 @@ func (s *Spec) ExpandArg(arg string, in map[string]formats.Value, d Dirs) (strin
 		}
 		arg = strings.ReplaceAll(arg, m[0], joinDir(d.mount(), rel))
 	}
-	// 4. $tempdir (TemporaryVolume.default): the data directory.
+	// 4. The caller's tokens, then $tempdir (TemporaryVolume.default):
+	// the data directory.
+	for tok, text := range d.Tokens {
+		arg = strings.ReplaceAll(arg, tok, text)
+	}
 	arg = strings.ReplaceAll(arg, tempdirToken, d.mount())
 	return arg, true, nil
 }
@@ -130,6 +140,8 @@ func inputText(p Port, v formats.Value, d Dirs) (string, error) {
 			prefix := strings.TrimSuffix(d.DataDir, "/") + "/"
 			if strings.HasPrefix(path, prefix) {
 				path = joinDir(d.mount(), path[len(prefix):])
+			} else if m, ok := d.Mounted[path]; ok {
+				path = m
 			}
 		}
 		return path, nil

@@ -17,7 +17,8 @@ func (s *Spec) Materialize(in map[string]formats.Value, dataDir string) (map[str
 	var out map[string]formats.Value
 	for _, p := range s.Inputs {
 		v, ok := in[p.Name]
-		if !ok || !p.IsFilepath() || v.Path != "" {
+		// A stream port's file is its named pipe, which the mode makes.
+		if !ok || !p.IsFilepath() || v.Path != "" || p.Stream {
 			continue
 		}
 		if out == nil {

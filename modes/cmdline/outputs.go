@@ -232,3 +232,23 @@ func size(n int) string {
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
+
+// MakeOutputDirs creates the parent directories of filepath outputs in the
+// data directory, so a command can write sub/out.txt without a mkdir.
+func (s *Spec) MakeOutputDirs(dataDir string) error {
+	for _, p := range s.Outputs {
+		if p.IsStd() || !p.IsFilepath() {
+			continue
+		}
+		rel, err := s.relOutput(p)
+		if err != nil {
+			return err
+		}
+		if dir := filepath.Dir(rel); dir != "." {
+			if err := os.MkdirAll(filepath.Join(dataDir, dir), 0o755); err != nil {
+				return fmt.Errorf("output %q: %w", p.Name, err)
+			}
+		}
+	}
+	return nil
+}

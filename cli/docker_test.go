@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/truss-dev/truss/modes/docker"
+	"github.com/truss-dev/truss/modes/docker/dockertest"
+)
+
+// exampleImage tags the local busybox test image with the name the docker
+// example uses (what examples/docker/build-image.sh builds by hand).
+func exampleImage(t *testing.T) {
+	t.Helper()
+	dockertest.Run(t, "tag", dockertest.Busybox(t), "truss-example/busybox:latest")
+}
+
+func noLeftovers(t *testing.T, runID string) {
+	t.Helper()
+	if left := dockertest.Leftovers(t, docker.LabelRun+"="+runID); len(left) > 0 {
+		t.Errorf("run %s left containers: %v", runID, left)
+	}
+}
+
+// TestDockerExample: python step → docker step (csv file in, tsv file out)
+// → python step, with converters inserted on both sides of the container.
+func TestDockerExample(t *testing.T) {
+	exampleImage(t)
+	spec := filepath.Join("..", "examples", "docker", "workflow.yaml")
+	doc := runDoc(t, spec)
+	want := "3 wet stations: Aberdeen, Bergen, Cork (container: converted 4 lines)"
+	if got := dataString(t, doc.Outputs["report"].Data); got != want {
+		t.Errorf("report = %q, want %q", got, want)
+	}
+	if got := dataString(t, doc.Outputs["tsv"].Data); !strings.HasPrefix(got, "station\ttemp_c\train_mm\nAberdeen\t7.5\t2.2\n") {
+		t.Errorf("tsv = %q", got)
+	}
+	noLeftovers(t, doc.RunID)
+
+	plan := truss(t, "plan", spec)
+	if plan.code != 0 {
+		t.Fatalf("plan: exit %d\n%s", plan.code, plan.stderr)
+	}
+	for _, w := range []string{"clean.wet~rows>csv", "totsv.out~tsv>rows"} {
+		if !strings.Contains(plan.stdout, w) {
+			t.Errorf("plan lacks the converter %s:\n%s", w, plan.stdout)
+		}
+	}
+}
+
+// TestDockerBadInputs: each mistake is one clear message; those a spec
+// shows are reported before any container starts (exit 2, file:line).
+func TestDockerBadInputs(t *testing.T) {
+	exampleImage(t)
+	step := func(body string) string {
+		return writeFile(t, "task.yaml", `
+mode: docker
+docker_image: truss-example/busybox:latest
+pull_image: false
+`+body)
+	}
+	cases := []struct {
+		name string
+		spec string
+		code int
+		want []string
+	}{
+		{"absolute output path outside the data volume", step(`
+outputs: [{name: o, type: string, format: text, target: filepath, path: /etc/o.txt}]
+container_args: [sh]
+`), 2, []string{"task.yaml:2:1", `filepath output paths must either start with "/mnt/girder_worker/data/"`}},
+		{"$input naming no port", step(`
+inputs: [{name: table, type: string, format: text}]
+container_args: [cat, "$input{tabel}"]
+`), 2, []string{"task.yaml:2:1", "Could not expand token: $input{tabel}. The task's inputs are: table"}},
+		{"unknown docker_run_args key", step(`
+docker_run_args: {mem_limt: 1g}
+container_args: ["true"]
+`), 2, []string{`docker_run_args.mem_limt is not supported`, `did you mean "mem_limit"?`}},
+		{"pipe from no input", step(`
+pipes: [{name: p, direction: in, from: nope}]
+container_args: [cat, "$pipe{p}"]
+`), 2, []string{`pipes[0] (p): from "nope" names no input`}},
+		{"image not present with pull_image false", writeFile(t, "absent.yaml", `
+mode: docker
+docker_image: truss-test/not-here:1
+pull_image: false
+container_args: ["true"]
+`), 1, []string{"truss-test/not-here:1 is not present locally and pull_image is false"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := truss(t, "run", c.spec)
+			if o.code != c.code {
+				t.Fatalf("exit %d, want %d\nstderr:\n%s", o.code, c.code, o.stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(o.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, o.stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestDockerDaemonDown: no engine at DOCKER_HOST fails the step with a
+// message that says what to do.
+func TestDockerDaemonDown(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "docker.sock"))
+	spec := writeFile(t, "task.yaml", `
+mode: docker
+docker_image: truss-example/busybox:latest
+container_args: ["true"]
+`)
+	o := truss(t, "run", spec)
+	if o.code != 1 || !strings.Contains(o.stderr, "no Docker engine answers at unix://") || !strings.Contains(o.stderr, "start the Docker daemon") {
+		t.Fatalf("exit %d, stderr:\n%s", o.code, o.stderr)
+	}
+}
+
+func TestDockerGCCommand(t *testing.T) {
+	dockertest.Docker(t)
+	o := truss(t, "gc", "--docker", "--dry-run")
+	if o.code != 0 || !strings.Contains(o.stdout, "docker: would remove") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
+	}
+	if o := truss(t, "config", "set", "docker.cache_timeout", "an hour"); o.code != 2 || !strings.Contains(o.stderr, "docker.cache_timeout must be a number of seconds") {
+		t.Errorf("config set docker.cache_timeout 'an hour': exit %d, %s", o.code, o.stderr)
+	}
+}

@@ -14,7 +14,8 @@ import (
 )
 
 // BenchmarkDockerChain20 runs a chain of 20 container steps (each runs
-// `true`; its _stdout feeds the next) through `truss run`, and in the same
+// `true sN` — distinct, so the cache cannot reuse one step's result for the
+// next; its _stdout feeds the next) through `truss run`, and in the same
 // benchmark 20 `docker run --rm IMAGE true` in a row; it reports
 // milliseconds per step for both and truss's overhead per step.
 func BenchmarkDockerChain20(b *testing.B) {
@@ -28,7 +29,7 @@ func BenchmarkDockerChain20(b *testing.B) {
 		if i > 0 {
 			in = fmt.Sprintf("    in: {prev: s%d._stdout}\n", i-1)
 		}
-		fmt.Fprintf(&sb, "  - name: s%d\n%s    task:\n      mode: docker\n      docker_image: %s\n      pull_image: false\n      entrypoint: [\"true\"]\n", i, in, img)
+		fmt.Fprintf(&sb, "  - name: s%d\n%s    task:\n      mode: docker\n      docker_image: %s\n      pull_image: false\n      entrypoint: [\"true\", \"s%d\"]\n", i, in, img, i)
 		if i > 0 {
 			sb.WriteString("      inputs: [{name: prev, type: string, format: text}]\n")
 		}

@@ -84,7 +84,7 @@ func GC(ctx context.Context, eng Engine, o GCOptions) (GCReport, error) {
 	used := map[string]bool{} // image IDs of truss containers: image candidates
 	for _, c := range cs {
 		used[c.ImageID] = true
-		desc := c.Name + " (" + c.Image + ")"
+		desc := describeContainer(c)
 		orphan := false
 		switch c.State {
 		case "running", "restarting", "paused":
@@ -168,9 +168,19 @@ func addRemoved(rep *GCReport, orphan bool, desc string) {
 	}
 }
 
+// describeContainer names a container and its image as the task wrote it
+// (truss creates containers from the image ID).
+func describeContainer(c Container) string {
+	img := c.Image
+	if ref := c.Labels[LabelImage]; ref != "" {
+		img = ref
+	}
+	return c.Name + " (" + img + ")"
+}
+
 // removedDesc reports whether a dry run counted c as removed.
 func removedDesc(rep GCReport, c Container) bool {
-	d := c.Name + " (" + c.Image + ")"
+	d := describeContainer(c)
 	return slices.Contains(rep.Containers, d) || slices.Contains(rep.Orphans, d)
 }
 

@@ -37,8 +37,9 @@ const (
 	LabelRun     = "truss.run"
 	LabelNode    = "truss.node"
 	LabelStep    = "truss.step"
-	LabelPID     = "truss.pid"  // the truss process that runs it
-	LabelHost    = "truss.host" // and its host name
+	LabelPID     = "truss.pid"   // the truss process that runs it
+	LabelHost    = "truss.host"  // and its host name
+	LabelImage   = "truss.image" // the image as the task names it
 )
 
 // DefaultGrace is the time between SIGTERM and SIGKILL on cancellation.
@@ -357,7 +358,7 @@ func (r *run) exec(ctx context.Context) (map[string]formats.Value, error) {
 		Image: r.img.ID, Entrypoint: r.cfg.entrypoint, Cmd: args, Env: ra.env, User: user, WorkingDir: ra.workingDir,
 		Labels: map[string]string{
 			LabelManaged: "1", LabelRun: r.req.RunID, LabelNode: r.req.NodeID, LabelStep: r.spec.Step,
-			LabelPID: strconv.Itoa(os.Getpid()), LabelHost: host, "truss.image": r.cfg.image,
+			LabelPID: strconv.Itoa(os.Getpid()), LabelHost: host, LabelImage: r.cfg.image,
 		},
 		Mounts:      mounts,
 		NetworkMode: ra.networkMode, NetworkDisabled: ra.networkDisabled,

@@ -359,7 +359,8 @@ func TestConfigRoundTrip(t *testing.T) {
 	}
 	delete(env, "TRUSS_PYTHON_EXECUTABLE")
 	run("config", "rm", "python.executable")
-	if got := run("config", "list"); got != "python.executable = python3\nr.executable = Rscript\n" {
+	want := "docker.allowed_host_paths = \ndocker.cache_timeout = 3600\ndocker.exclude_images = \ndocker.gc = false\npython.executable = python3\nr.executable = Rscript\n"
+	if got := run("config", "list"); got != want {
 		t.Errorf("list after rm = %q", got)
 	}
 }

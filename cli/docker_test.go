@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,7 +35,12 @@ func TestDockerExample(t *testing.T) {
 	if got := dataString(t, doc.Outputs["report"].Data); got != want {
 		t.Errorf("report = %q, want %q", got, want)
 	}
-	if got := dataString(t, doc.Outputs["tsv"].Data); !strings.HasPrefix(got, "station\ttemp_c\train_mm\nAberdeen\t7.5\t2.2\n") {
+	// The container's file stays a file: --json gives its path.
+	tsv, err := os.ReadFile(doc.Outputs["tsv"].Path)
+	if err != nil {
+		t.Fatalf("tsv output: %v", err)
+	}
+	if got := string(tsv); !strings.HasPrefix(got, "station\ttemp_c\train_mm\nAberdeen\t7.5\t2.2\n") {
 		t.Errorf("tsv = %q", got)
 	}
 	noLeftovers(t, doc.RunID)
@@ -127,5 +134,61 @@ func TestDockerGCCommand(t *testing.T) {
 	}
 	if o := truss(t, "config", "set", "docker.cache_timeout", "an hour"); o.code != 2 || !strings.Contains(o.stderr, "docker.cache_timeout must be a number of seconds") {
 		t.Errorf("config set docker.cache_timeout 'an hour': exit %d, %s", o.code, o.stderr)
+	}
+}
+
+// TestDockerKeepForGC: with docker.gc on (Girder Worker's setting) exited
+// containers are kept for the collector instead of removed at once; the
+// collection after the run removes those past docker.cache_timeout.
+func TestDockerKeepForGC(t *testing.T) {
+	exampleImage(t)
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	spec := writeFile(t, "task.yaml", `
+mode: docker
+docker_image: truss-example/busybox:latest
+pull_image: false
+entrypoint: [echo, kept]
+outputs: [{name: _stdout, type: string, format: text}]
+`)
+	env := map[string]string{"TRUSS_CONFIG": cfg}
+	main := func(args ...string) (string, string, int) {
+		var out, errOut strings.Builder
+		code := Main(args, nil, &out, &errOut, false, func(k string) string { return env[k] })
+		return out.String(), errOut.String(), code
+	}
+	for _, kv := range [][2]string{{"docker.gc", "true"}, {"docker.cache_timeout", "3600"}} {
+		if _, e, code := main("config", "set", kv[0], kv[1]); code != 0 {
+			t.Fatal(e)
+		}
+	}
+	store := filepath.Join(t.TempDir(), "store")
+	out, errOut, code := main("run", spec, "--store", store, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc runJSON
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	left := dockertest.Leftovers(t, docker.LabelRun+"="+doc.RunID)
+	if len(left) != 1 {
+		t.Fatalf("with docker.gc on, run %s left %v; want its exited container kept", doc.RunID, left)
+	}
+	// Past the timeout, the next run's collection removes it.
+	if _, e, code := main("config", "set", "docker.cache_timeout", "0"); code != 0 {
+		t.Fatal(e)
+	}
+	if err := os.Remove(filepath.Join(store, "docker-gc.stamp")); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code = main("run", spec, "--store", store, "--no-cache"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "removed container") {
+		t.Errorf("no collection reported after the run:\n%s", errOut)
+	}
+	if left := dockertest.Leftovers(t, docker.LabelRun+"="+doc.RunID); len(left) != 0 {
+		dockertest.Run(t, append([]string{"rm", "-f"}, left...)...)
+		t.Errorf("the collection after the run left %v", left)
 	}
 }

@@ -147,6 +147,7 @@ func (a *app) execute(ctx context.Context, st *store.Store, rec *store.Run, regs
 	if err := st.PutRun(rec); err != nil {
 		fmt.Fprintf(a.stderr, "truss: could not record the run's end in the store: %v\n", err)
 	}
+	a.autoDockerGC(ctx, st.Dir(), plan)
 	if f.json {
 		if err := a.writeRunJSON(regs, plan, res); err != nil {
 			return err

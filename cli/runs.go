@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/truss-dev/truss/dag"
 	"github.com/truss-dev/truss/engine"
 	"github.com/truss-dev/truss/engine/store"
 	"github.com/truss-dev/truss/formats"
@@ -412,7 +413,7 @@ func (a *app) gcCmd() *cobra.Command {
 				return usageErr("say what to collect: --store (runs and blobs) and/or --docker (containers and images)")
 			}
 			if doDocker {
-				if err := a.dockerGC(cmd.Context(), dopts); err != nil {
+				if err := a.dockerGC(cmd.Context(), a.stdout, dopts); err != nil {
 					return err
 				}
 			}
@@ -459,7 +460,7 @@ func (a *app) gcCmd() *cobra.Command {
 
 // dockerGC runs the docker garbage collector with the docker.* settings
 // and prints what it removed.
-func (a *app) dockerGC(ctx context.Context, o docker.GCOptions) error {
+func (a *app) dockerGC(ctx context.Context, w io.Writer, o docker.GCOptions) error {
 	timeout, err := a.setting("docker.cache_timeout")
 	if err != nil {
 		return usageErr("%v", err)
@@ -494,15 +495,15 @@ func (a *app) dockerGC(ctx context.Context, o docker.GCOptions) error {
 		verb = "would remove"
 	}
 	for _, c := range rep.Orphans {
-		fmt.Fprintf(a.stdout, "%s container %s: still running, its truss process is gone\n", verb, c)
+		fmt.Fprintf(w, "%s container %s: still running, its truss process is gone\n", verb, c)
 	}
 	for _, c := range rep.Containers {
-		fmt.Fprintf(a.stdout, "%s container %s\n", verb, c)
+		fmt.Fprintf(w, "%s container %s\n", verb, c)
 	}
 	for _, i := range rep.Images {
-		fmt.Fprintf(a.stdout, "%s image %s\n", verb, i)
+		fmt.Fprintf(w, "%s image %s\n", verb, i)
 	}
-	fmt.Fprintf(a.stdout, "docker: %s %d containers (%d left behind by a dead truss) and %d images; %d containers kept\n",
+	fmt.Fprintf(w, "docker: %s %d containers (%d left behind by a dead truss) and %d images; %d containers kept\n",
 		verb, len(rep.Containers)+len(rep.Orphans), len(rep.Orphans), len(rep.Images), rep.Kept)
 	for _, e := range rep.Errors {
 		fmt.Fprintf(a.stderr, "docker gc: %s\n", e)
@@ -511,6 +512,41 @@ func (a *app) dockerGC(ctx context.Context, o docker.GCOptions) error {
 		return &ExitError{Code: ExitFailed, Msg: fmt.Sprintf("docker gc: %d could not be removed", len(rep.Errors))}
 	}
 	return nil
+}
+
+// dockerGCEvery is Girder Worker's rate limit on the collection that runs
+// after each job when docker.gc is on.
+const dockerGCEvery = 10 * time.Minute
+
+// autoDockerGC collects after a run with docker steps when docker.gc is
+// true, at most every dockerGCEvery (a stamp file in the store says when
+// it last ran). What it removed is reported on stderr.
+func (a *app) autoDockerGC(ctx context.Context, storeDir string, plan *dag.Plan) {
+	on, _ := a.setting("docker.gc")
+	if b, _ := strconv.ParseBool(on); !b || ctx.Err() != nil || !hasDockerSteps(plan) {
+		return
+	}
+	stamp := filepath.Join(storeDir, "docker-gc.stamp")
+	if fi, err := os.Stat(stamp); err == nil && time.Since(fi.ModTime()) < dockerGCEvery {
+		return
+	}
+	if err := os.WriteFile(stamp, nil, 0o644); err != nil {
+		return
+	}
+	now := time.Now()
+	_ = os.Chtimes(stamp, now, now)
+	if err := a.dockerGC(ctx, a.stderr, docker.GCOptions{}); err != nil {
+		fmt.Fprintf(a.stderr, "truss: docker gc after the run: %v\n", err)
+	}
+}
+
+func hasDockerSteps(plan *dag.Plan) bool {
+	for _, n := range plan.Nodes {
+		if n.Step != nil && n.Step.Task.Mode == "docker" {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *app) storeCmd() *cobra.Command {

@@ -3,6 +3,7 @@ package converters
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/truss-dev/truss/formats"
 )
@@ -76,16 +77,16 @@ func textToString(ctx context.Context, _ Env, in formats.Value) (formats.Value, 
 	return formats.Value{Data: string(text)}, nil
 }
 
-// textInput returns the payload of a text or binary value: its Bytes, or
-// a string mistakenly left in Data. A value still on disk (Path) is not
-// read here: loading is the engine's job, and reading behind its back
-// would bypass its size limits.
+// textInput returns the payload of a text or binary value: its Bytes, the
+// content of the file a command step left (Path), or a string mistakenly
+// left in Data. Files are read only here, where a conversion needs the
+// content: a file passed from step to step stays a file.
 func textInput(v formats.Value) ([]byte, error) {
 	switch {
 	case v.Bytes != nil:
 		return v.Bytes, nil
 	case v.Path != "":
-		return nil, fmt.Errorf("%s/%s: expected the content in memory, got the path %s", v.Type, v.Format, v.Path)
+		return readPayload(v)
 	}
 	switch d := v.Data.(type) {
 	case string:
@@ -94,4 +95,21 @@ func textInput(v formats.Value) ([]byte, error) {
 		return []byte{}, nil // an empty text whose Bytes were left nil
 	}
 	return nil, fmt.Errorf("%s/%s: expected text in Bytes, got %s in Data", v.Type, v.Format, formats.Describe(v.Data))
+}
+
+// readPayload reads the file of a text or binary value that a command step
+// left on disk; a directory is not a text.
+func readPayload(v formats.Value) ([]byte, error) {
+	fi, err := os.Stat(v.Path)
+	if err != nil {
+		return nil, fmt.Errorf("%s/%s: %w", v.Type, v.Format, err)
+	}
+	if fi.IsDir() {
+		return nil, fmt.Errorf("%s/%s: %s is a directory, not a file", v.Type, v.Format, v.Path)
+	}
+	b, err := os.ReadFile(v.Path)
+	if err != nil {
+		return nil, fmt.Errorf("%s/%s: %w", v.Type, v.Format, err)
+	}
+	return b, nil
 }

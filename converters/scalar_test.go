@@ -84,7 +84,7 @@ func TestScalarConverterErrors(t *testing.T) {
 		{formats.Value{Type: "integer", Format: "integer", Data: "12"}, "json", `expected an integer, got string "12"`},
 		{formats.Value{Type: "number", Format: "number", Data: true}, "json", "expected a number, got boolean true"},
 		{formats.Value{Type: "string", Format: "string", Data: int64(1)}, "text", "expected a string, got integer 1"},
-		{formats.Value{Type: "integer", Format: "json", Path: "/tmp/x.json"}, "integer", "expected the content in memory"},
+		{formats.Value{Type: "integer", Format: "json", Path: "/nonexistent/x.json"}, "integer", "no such file or directory"},
 	}
 	for _, tt := range tests {
 		_, err := scalarTableConvert(t, r, tt.in, tt.to)

@@ -68,7 +68,7 @@ func treeTextOf(v formats.Value) ([]byte, error) {
 	case v.Bytes != nil:
 		return v.Bytes, nil
 	case v.Path != "":
-		return nil, fmt.Errorf("%s/%s: expected the text in memory, got the path %s", v.Type, v.Format, v.Path)
+		return readPayload(v)
 	}
 	if s, ok := v.Data.(string); ok {
 		return []byte(s), nil

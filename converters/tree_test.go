@@ -132,7 +132,7 @@ func TestTreeConverterErrors(t *testing.T) {
 		{"nested.json", "nested", formats.Value{Bytes: []byte("[1]")}, "expected a JSON object"},
 		{"nexus", "newick", formats.Value{Bytes: []byte("#NEXUS\nBEGIN TREES;\n")}, "no TREE command"},
 		{"phyloxml", "newick", formats.Value{Bytes: []byte("<phyloxml><phylogeny>")}, "phyloxml: line 1"},
-		{"newick", "nexus", formats.Value{Path: "/tmp/x.nwk"}, "expected the text in memory"},
+		{"newick", "nexus", formats.Value{Path: "/nonexistent/x.nwk"}, "no such file or directory"},
 	}
 	for _, tt := range tests {
 		c, ok := r.Get("tree", tt.from, tt.to)

@@ -50,7 +50,11 @@ func treeTextValidator(check func([]byte) error) Func {
 		case v.Bytes != nil:
 			return check(v.Bytes)
 		case v.Path != "":
-			return fmt.Errorf("%s/%s: expected the content in memory, got the path %s", v.Type, v.Format, v.Path)
+			b, err := readPayload(v)
+			if err != nil {
+				return err
+			}
+			return check(b)
 		}
 		if s, ok := v.Data.(string); ok {
 			return check([]byte(s))

@@ -3,6 +3,7 @@ package validators
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -82,7 +83,9 @@ func TestTreeValidators(t *testing.T) {
 		{"newick unbalanced", "newick", text("((a,b);"), "newick: line 1, column 7 (byte 6): expected ',' or ')'"},
 		{"newick bad length", "newick", text("(a:1.2.3,b);"), `bad branch length "1.2.3"`},
 		{"newick not utf-8", "newick", text("(a,\xc3);"), "invalid UTF-8"},
-		{"newick path", "newick", formats.Value{Path: "/x.nwk"}, "expected the content in memory"},
+		{"newick path, missing file", "newick", formats.Value{Path: "/nonexistent/x.nwk"}, "no such file or directory"},
+		{"newick path", "newick", formats.Value{Path: writeTemp(t, "t.nwk", "(a,b);")}, ""},
+		{"newick path, bad tree", "newick", formats.Value{Path: writeTemp(t, "bad.nwk", "(a,b")}, "newick"},
 		{"nexus", "nexus", formats.Value{Bytes: treeGraphTestdata(t, "tree/anolis.nex")}, ""},
 		{"nexus no trees", "nexus", text("#NEXUS\n"), "no TREE command"},
 		{"phyloxml", "phyloxml", formats.Value{Bytes: treeGraphTestdata(t, "tree/small.phyloxml")}, ""},
@@ -90,4 +93,15 @@ func TestTreeValidators(t *testing.T) {
 		{"treestore", "treestore", formats.Value{Bytes: []byte{5, 0, 0, 0, 0}}, ""},
 		{"treestore bad", "treestore", formats.Value{Bytes: []byte("not bson")}, "treestore: document 1"},
 	})
+}
+
+// writeTemp writes a file for a value that arrives as a path (a command
+// step's output).
+func writeTemp(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -211,16 +211,10 @@ func (s *Spec) Collect(k *Sinks, dataDir string) (map[string]formats.Value, erro
 			}
 			return nil, &modes.StepError{Step: s.Step, Message: fmt.Sprintf("output %q: %v", p.Name, err)}
 		}
+		// Kept as a file, whatever the format: converters and validators
+		// read it when they need the content; a command step downstream
+		// gets the path, so big files never pass through memory.
 		v := formats.Value{Type: p.Type, Format: p.Format, Path: host}
-		if !s.KeepPaths && p.Type != "" && (p.Rep == formats.RepText || p.Rep == formats.RepBinary) {
-			// The engine's validators and converters take text and binary
-			// formats in memory only, so the file's content crosses.
-			b, err := os.ReadFile(host)
-			if err != nil {
-				return nil, &modes.StepError{Step: s.Step, Message: fmt.Sprintf("output %q: %v", p.Name, err)}
-			}
-			v.Path, v.Bytes = "", b
-		}
 		res[p.Name] = v
 	}
 	return res, nil

@@ -54,11 +54,6 @@ type Spec struct {
 	Inputs  []Port
 	Outputs []Port
 	Options map[string]any
-	// KeepPaths makes Collect return every filepath output as a path.
-	// Without it, a typed filepath output of a text or binary format
-	// (csv, tsv, png, …) is read into memory, because the engine's
-	// validators and converters do not read such values from a path yet.
-	KeepPaths bool
 }
 
 // FromTask builds a Spec from what a mode receives. modes.Port carries no

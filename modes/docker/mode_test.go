@@ -185,6 +185,33 @@ func TestGirderWorkerCases(t *testing.T) {
 			},
 		},
 		{
+			name: "input pipe the container never opens",
+			task: modes.Task{Inputs: []modes.Port{port("big", "string", "text", "filepath")}, Outputs: []modes.Port{port("_stdout", "string", "text", "")},
+				Options: map[string]any{
+					"pipes":          []any{map[string]any{"name": "ip", "direction": "in", "from": "big"}},
+					"container_args": args("print-path", "-p", "$pipe{ip}")}},
+			in: map[string]formats.Value{"big": {Type: "string", Format: "text", Bytes: big}},
+			check: func(t *testing.T, r result) {
+				if got := text(r.outs["_stdout"]); got != cmdline.DataVolume+"/ip\n" {
+					t.Errorf("_stdout = %q", got)
+				}
+			},
+		},
+		{
+			name: "input pipe the container stops reading",
+			task: modes.Task{Inputs: []modes.Port{port("big", "string", "text", "filepath")}, Outputs: []modes.Port{port("_stdout", "string", "text", "")},
+				Options: map[string]any{
+					"pipes":          []any{map[string]any{"name": "ip", "direction": "in", "from": "big"}},
+					"entrypoint":     []any{"sh", "-c"},
+					"container_args": args("head -c 10 $pipe{ip} | wc -c")}},
+			in: map[string]formats.Value{"big": {Type: "string", Format: "text", Bytes: big}},
+			check: func(t *testing.T, r result) {
+				if got := strings.TrimSpace(text(r.outs["_stdout"])); got != "10" {
+					t.Errorf("_stdout = %q", got)
+				}
+			},
+		},
+		{
 			name: "stream input port (legacy form)",
 			task: modes.Task{Inputs: []modes.Port{{Name: "big", Type: "string", Format: "text", Target: "filepath", Stream: true, Path: "big.in", Rep: formats.RepText}},
 				Outputs: []modes.Port{port("_stdout", "string", "text", "")},

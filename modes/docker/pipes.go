@@ -189,12 +189,16 @@ func (ps *pipeSet) startWriters() {
 		ps.wg.Add(1)
 		go func() {
 			defer ps.wg.Done()
-			w, err := os.OpenFile(p.path, os.O_WRONLY, 0) // blocks until a reader opens
+			// A blocking descriptor (not Go's poller): open waits for the
+			// container to open its end, and splice then sleeps in the
+			// kernel instead of bouncing through epoll on every full pipe.
+			fd, err := syscall.Open(p.path, syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
 			close(p.opened)
 			if err != nil {
 				ps.fail(fmt.Errorf("named pipe %s: %w", filepath.Base(p.path), err))
 				return
 			}
+			w := os.NewFile(uintptr(fd), p.path)
 			defer w.Close()
 			setPipeSize(w)
 			if err := feed(w, p.src); err != nil && !errors.Is(err, syscall.EPIPE) {
@@ -392,7 +396,7 @@ func splice(dst, src *os.File) (done bool, err error) {
 		var serr error
 		cerr := in.Control(func(sfd uintptr) {
 			werr := out.Write(func(dfd uintptr) bool {
-				n, serr = syscall.Splice(int(sfd), nil, int(dfd), nil, pipeSize, 1|2 /* SPLICE_F_MOVE|SPLICE_F_NONBLOCK */)
+				n, serr = syscall.Splice(int(sfd), nil, int(dfd), nil, pipeSize, 1 /* SPLICE_F_MOVE */)
 				return serr != syscall.EAGAIN
 			})
 			if serr == nil {

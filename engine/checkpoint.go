@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/truss-dev/truss/dag"
@@ -20,29 +21,55 @@ const Cached Status = "cached"
 
 // checkpoint is the run's link to the store: node records, values in the
 // content-addressed blobs, cache lookups. Records are written
-// asynchronously in the order things happen (the store's single writer
-// group-commits them), so no worker waits for an fsync per node; Run
-// waits for all of them before it returns.
+// asynchronously in the order things happen (a store journal, which the
+// store's single writer group-commits), so no worker waits for an fsync
+// per node; Run waits for all of them before it returns.
 type checkpoint struct {
 	st       *store.Store
+	j        *store.Journal
 	runID    string
 	noCache  bool
 	previous map[string]*store.Node
-	fps      []string // fingerprints by node index
-	pending  chan (<-chan error)
-	errs     chan error
+	// fps are the fingerprints of reusable nodes by index, computed ahead
+	// of the workers by a goroutine of their own (the scheduler and its
+	// workers mostly keep one CPU busy), or by the worker that needs one
+	// first.
+	fps    []atomic.Pointer[string]
+	stop   atomic.Bool
+	fpDone chan struct{}
 }
 
 func newCheckpoint(plan *dag.Plan, opts Options) *checkpoint {
-	c := &checkpoint{st: opts.Store, runID: opts.RunID, noCache: opts.NoCache, previous: opts.Previous,
-		fps: make([]string, len(plan.Nodes)), pending: make(chan (<-chan error), 1024), errs: make(chan error, 1)}
-	for i, n := range plan.Nodes {
-		if reusable(n) {
-			c.fps[i] = nodes.Fingerprint(n)
+	c := &checkpoint{st: opts.Store, j: opts.Store.NewJournal(), runID: opts.RunID, noCache: opts.NoCache,
+		previous: opts.Previous, fps: make([]atomic.Pointer[string], len(plan.Nodes)), fpDone: make(chan struct{})}
+	go c.fingerprints(plan)
+	return c
+}
+
+// fingerprints computes fingerprints in the order nodes will need them,
+// until the run ends.
+func (c *checkpoint) fingerprints(plan *dag.Plan) {
+	defer close(c.fpDone)
+	for _, i := range plan.Order {
+		if c.stop.Load() {
+			return
+		}
+		if n := plan.Nodes[i]; reusable(n) {
+			c.fingerprint(n)
 		}
 	}
-	go c.collect()
-	return c
+}
+
+func (c *checkpoint) fingerprint(n *dag.Node) string {
+	slot := &c.fps[n.Index]
+	if p := slot.Load(); p != nil {
+		return *p
+	}
+	fp := nodes.Fingerprint(n)
+	if !slot.CompareAndSwap(nil, &fp) {
+		return *slot.Load()
+	}
+	return fp
 }
 
 // reusable nodes may take their outputs from an earlier run. Inputs read
@@ -58,43 +85,28 @@ func reusable(n *dag.Node) bool {
 	return false
 }
 
-// collect waits for every queued write in order and keeps the first error.
-func (c *checkpoint) collect() {
-	var first error
-	for ch := range c.pending {
-		if err := <-ch; err != nil && first == nil {
-			first = err
-		}
-	}
-	c.errs <- first
-}
-
-// record queues a node record.
+// record queues a node record; the store keeps n (and its maps) as is.
 func (c *checkpoint) record(n *store.Node) {
-	n.V, n.Run = 1, c.runID
-	c.pending <- c.st.PutNodeAsync(n)
+	n.Run = c.runID
+	c.j.PutNode(n)
 }
 
 // remember indexes a node's fresh outputs by cache key for later runs (even
 // under --no-cache, which only stops runs from using the cache).
 func (c *checkpoint) remember(key, node string, refs map[string]store.Ref) {
-	c.pending <- c.st.CachePutAsync(key, store.CacheEntry{Run: c.runID, Node: node, Outputs: refs, Created: time.Now()})
+	c.j.CachePut(key, store.CacheEntry{Run: c.runID, Node: node, Outputs: refs, Created: time.Now()})
 }
 
 // wait returns once every record is durable, with the first write error.
 func (c *checkpoint) wait() error {
-	close(c.pending)
-	return <-c.errs
+	c.stop.Store(true)
+	<-c.fpDone
+	return c.j.Wait()
 }
 
-// key is the cache key of node i given its inputs, with the input digests
-// it was made from.
-func (c *checkpoint) key(i int, in map[string]store.Ref) (string, map[string]string) {
-	digests := make(map[string]string, len(in))
-	for port, r := range in {
-		digests[port] = r.Digest
-	}
-	return nodes.CacheKey(c.fps[i], digests), digests
+// key is the cache key of node n given its input digests.
+func (c *checkpoint) key(n *dag.Node, digests map[string]string) string {
+	return nodes.CacheKey(c.fingerprint(n), digests)
 }
 
 // reused is where a node's outputs came from when it did not run.
@@ -137,7 +149,7 @@ func (c *checkpoint) rerunReason(n *dag.Node, key string, inputs map[string]stri
 	}
 	if prev.CacheKey != "" && prev.CacheKey != key {
 		changed := false
-		if prev.Fingerprint != c.fps[n.Index] {
+		if prev.Fingerprint != c.fingerprint(n) {
 			why, changed = append(why, "its definition changed"), true
 		}
 		for _, port := range slices.Sorted(maps.Keys(inputs)) {

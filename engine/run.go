@@ -61,10 +61,12 @@ type job struct {
 	node    *dag.Node
 	inputs  map[string]formats.Value
 	attempt int
-	// With a store: the refs of all inputs (for the cache key), and of the
-	// inputs whose values are only in the store (their producers were reused).
-	inRefs map[string]store.Ref
-	load   map[string]store.Ref
+	// With a store: the digests of all inputs of a reusable node (for its
+	// cache key), and the refs of the inputs whose values are only in the
+	// store (their producers were reused).
+	digests map[string]string
+	load    map[string]store.Ref
+	scratch *scratchDir // the node's work directory, when it uses one
 }
 
 type outcome struct {
@@ -106,6 +108,9 @@ func Run(ctx context.Context, plan *dag.Plan, opts Options) (*Result, error) {
 	}
 	s := newScheduler(plan, opts)
 	res := s.run(ctx)
+	if s.sc != nil {
+		s.sc.close()
+	}
 	if s.cp != nil {
 		if err := s.cp.wait(); err != nil {
 			res.Status = Failed
@@ -177,6 +182,7 @@ type scheduler struct {
 	attempts []int
 	started  time.Time
 	cp       *checkpoint // nil without a store
+	sc       *scratch    // nil until a node uses a work directory
 	refs     []map[string]store.Ref
 	keys     []string            // cache key of each node's last attempt
 	ins      []map[string]string // and the input digests behind it
@@ -195,6 +201,12 @@ func newScheduler(plan *dag.Plan, opts Options) *scheduler {
 		retry:    make(chan int, n),
 		jobs:     make(chan job),
 		attempts: make([]int, n),
+	}
+	for _, node := range plan.Nodes {
+		if s.needsScratch(node) {
+			s.sc = newScratch(n)
+			break
+		}
 	}
 	if opts.Store != nil {
 		s.cp = newCheckpoint(plan, opts)
@@ -266,9 +278,10 @@ func (s *scheduler) run(ctx context.Context) *Result {
 func (s *scheduler) dispatch(ctx context.Context, i int) {
 	node := s.plan.Nodes[i]
 	inputs := make(map[string]formats.Value, len(node.In))
-	var inRefs, load map[string]store.Ref
-	if s.cp != nil {
-		inRefs = make(map[string]store.Ref, len(node.In))
+	var digests map[string]string
+	var load map[string]store.Ref
+	if s.cp != nil && reusable(node) {
+		digests = make(map[string]string, len(node.In))
 	}
 	for _, in := range node.In {
 		if s.values[in.From.Node] != nil {
@@ -279,8 +292,8 @@ func (s *scheduler) dispatch(ctx context.Context, i int) {
 			}
 			load[in.Port] = s.refs[in.From.Node][in.From.Port]
 		}
-		if s.cp != nil {
-			inRefs[in.Port] = s.refs[in.From.Node][in.From.Port]
+		if digests != nil {
+			digests[in.Port] = s.refs[in.From.Node][in.From.Port].Digest
 		}
 	}
 	if node.Step != nil && node.Step.When != nil {
@@ -302,7 +315,42 @@ func (s *scheduler) dispatch(ctx context.Context, i int) {
 	}
 	s.emit(Event{Node: node, Status: Running, Attempt: s.attempts[i]})
 	s.running++
-	s.jobs <- job{node: node, inputs: inputs, attempt: s.attempts[i], inRefs: inRefs, load: load}
+	var dir *scratchDir
+	if s.sc != nil && s.needsScratch(node) {
+		dir = s.scratchDir(i)
+	}
+	s.jobs <- job{node: node, inputs: inputs, attempt: s.attempts[i], digests: digests, load: load, scratch: dir}
+}
+
+// scratchDir is node i's work directory (registered, not made). The
+// scheduler calls it when it dispatches i, the worker of i's only
+// predecessor before that.
+func (s *scheduler) scratchDir(i int) *scratchDir {
+	return s.sc.dir(i, filepath.Join(s.opts.WorkDir, DirName(s.plan.Nodes[i].ID)))
+}
+
+// prefetchScratch has the work directories of the successors whose only
+// predecessor is node n made while n runs. Called by n's worker once n is
+// sure to run (not reused), when n is a step or converter with a work
+// directory of its own: quick nodes would give the goroutine no time.
+func (s *scheduler) prefetchScratch(n *dag.Node) {
+	for _, j := range s.plan.Succ[n.Index] {
+		if len(s.plan.Pred[j]) == 1 && s.sc.dirs[j] == nil && s.needsScratch(s.plan.Nodes[j]) {
+			s.sc.prefetch(s.scratchDir(j))
+		}
+	}
+}
+
+// dropScratch removes node i's work directory if it has one, the node
+// left it empty and none of its outputs is the directory itself. A failed
+// node keeps it.
+func (s *scheduler) dropScratch(i int, outs map[string]formats.Value) {
+	if s.sc == nil || s.sc.dirs[i] == nil || s.opts.KeepWork {
+		return
+	}
+	if d := s.sc.dirs[i]; !holdsOutput(d.path, outs) {
+		s.sc.removeIfEmpty(d)
+	}
 }
 
 func (s *scheduler) evalWhen(st *dag.Step) (bool, error) {
@@ -347,6 +395,7 @@ func (s *scheduler) finish(ctx context.Context, o outcome) bool {
 			rec.Outputs = o.refs
 			s.cp.record(rec)
 		}
+		s.dropScratch(i, o.outputs)
 		s.emit(Event{Node: node, Status: r.Status, Attempt: o.attempt, Elapsed: o.end.Sub(o.start), Reason: r.CachedFrom})
 		for _, p := range s.plan.Pred[i] {
 			s.release(p)
@@ -399,6 +448,7 @@ func (s *scheduler) fail(i int, err error, start, end time.Time) {
 func (s *scheduler) skip(i int, reason string) {
 	s.results[i].Status, s.results[i].Reason = Skipped, reason
 	s.checkpointResult(i)
+	s.dropScratch(i, nil)
 	s.emit(Event{Node: s.plan.Nodes[i], Status: Skipped, Reason: reason})
 	s.skipDependants(i, "upstream "+s.plan.Nodes[i].ID+" skipped: "+reason)
 }
@@ -414,6 +464,7 @@ func (s *scheduler) skipDependants(i int, reason string) {
 		}
 		s.results[j].Status, s.results[j].Reason = Skipped, reason
 		s.checkpointResult(j)
+		s.dropScratch(j, nil)
 		s.emit(Event{Node: s.plan.Nodes[j], Status: Skipped, Reason: reason})
 		stack = append(stack, s.plan.Succ[j]...)
 	}
@@ -426,6 +477,7 @@ func (s *scheduler) cancelNode(i int) {
 		r.End = time.Now()
 	}
 	s.checkpointResult(i)
+	s.dropScratch(i, nil)
 	s.emit(Event{Node: s.plan.Nodes[i], Status: Cancelled})
 }
 
@@ -440,7 +492,7 @@ func (s *scheduler) checkpointResult(i int) {
 func (s *scheduler) nodeRecord(i int) *store.Node {
 	rec := nodeRecord(s.plan.Nodes[i], &s.results[i], s.keys[i])
 	if s.keys[i] != "" {
-		rec.Fingerprint, rec.Inputs = s.cp.fps[i], s.ins[i]
+		rec.Fingerprint, rec.Inputs = s.cp.fingerprint(s.plan.Nodes[i]), s.ins[i]
 	}
 	return rec
 }
@@ -464,7 +516,7 @@ func (s *scheduler) execute(ctx context.Context, j job) outcome {
 	o := outcome{node: node.Index, attempt: j.attempt, start: time.Now()}
 	if s.cp != nil {
 		if reusable(node) {
-			o.key, o.inputs = s.cp.key(node.Index, j.inRefs)
+			o.key, o.inputs = s.cp.key(node, j.digests), j.digests
 			r, ok, reason := s.cp.reuse(node, o.key, o.inputs)
 			if ok {
 				o.refs, o.status, o.cachedFrom, o.end = r.refs, r.status, r.from, time.Now()
@@ -472,7 +524,7 @@ func (s *scheduler) execute(ctx context.Context, j job) outcome {
 			}
 			o.reason = reason
 			s.cp.record(&store.Node{ID: node.ID, Kind: node.Kind.String(), Status: string(Running), Attempts: j.attempt,
-				Start: o.start, CacheKey: o.key, Fingerprint: s.cp.fps[node.Index], Inputs: o.inputs, Reason: o.reason})
+				Start: o.start, CacheKey: o.key, Fingerprint: s.cp.fingerprint(node), Inputs: o.inputs, Reason: o.reason})
 		}
 		if len(j.load) > 0 {
 			if err := s.cp.load(j.inputs, j.load); err != nil {
@@ -484,6 +536,7 @@ func (s *scheduler) execute(ctx context.Context, j job) outcome {
 	env := nodes.Env{
 		Formats: s.opts.Formats, Converters: s.opts.Converters, Validators: s.opts.Validators,
 		Modes: s.opts.Modes, WorkDir: s.opts.WorkDir, Log: io.Discard, BaseDir: s.opts.BaseDir,
+		RunID: s.opts.RunID, NodeID: node.ID, // docker labels its containers with them
 	}
 	switch node.Kind {
 	case dag.KindInput:
@@ -493,14 +546,20 @@ func (s *scheduler) execute(ctx context.Context, j job) outcome {
 	case dag.KindOutput:
 		env.Binding = s.opts.Outputs[node.Port.Name]
 	}
+	if j.scratch != nil {
+		s.prefetchScratch(node)
+	}
 	var log *lazyLog
 	if node.Kind == dag.KindStep || node.Kind == dag.KindConvert {
-		dir := filepath.Join(s.opts.WorkDir, DirName(node.ID))
-		if s.needsScratch(node) {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+		var dir string
+		if j.scratch != nil {
+			dir = j.scratch.path
+			if err := j.scratch.create(); err != nil {
 				o.err, o.end = fmt.Errorf("create work directory: %w", err), time.Now()
 				return o
 			}
+		} else {
+			dir = filepath.Join(s.opts.WorkDir, DirName(node.ID))
 		}
 		env.WorkDir = dir
 		if node.Kind == dag.KindStep && !node.Step.Visualization {
@@ -539,9 +598,13 @@ func (s *scheduler) execute(ctx context.Context, j job) outcome {
 // needsScratch says whether a node uses its work directory: steps unless
 // their mode says otherwise, converters that make files or run a runtime.
 func (s *scheduler) needsScratch(node *dag.Node) bool {
-	if node.Kind == dag.KindConvert {
+	switch node.Kind {
+	case dag.KindStep:
+	case dag.KindConvert:
 		c := node.Converter
 		return c.Runtime != formats.RuntimeGo || c.Type == "directory"
+	default:
+		return false
 	}
 	mode := node.Step.Task.Mode
 	if mode == "" {
@@ -568,6 +631,7 @@ func (s *scheduler) result(ctx context.Context) *Result {
 	for i, r := range s.results {
 		if r.Status == Pending || r.Status == Running {
 			s.results[i].Status = Cancelled
+			s.dropScratch(i, nil)
 		}
 		switch s.results[i].Status {
 		case Failed:

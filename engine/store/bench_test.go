@@ -90,14 +90,8 @@ func BenchmarkPutNodePerUpdate(b *testing.B) {
 	b.ResetTimer()
 	for n := 0; n < b.N; n++ {
 		writeAll(b, fmt.Sprintf("run%04d", n), func(nd *Node) error {
-			rec := *nd
-			rec.V = recordVersion
 			return s.db.Update(func(tx *bolt.Tx) error {
-				v, err := jsonMarshal(&rec)
-				if err != nil {
-					return err
-				}
-				return tx.Bucket(bucketNodes).Put(nodeKey(nd.Run, nd.ID), v)
+				return tx.Bucket(bucketNodes).Put(nodeKey(nd.Run, nd.ID), appendNode(nil, nd))
 			})
 		})
 	}

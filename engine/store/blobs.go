@@ -179,11 +179,11 @@ func (s *Store) PutValue(v formats.Value) (Ref, error) {
 		}
 		write = func(w io.Writer) error { _, err := w.Write(b); return err }
 		if len(b) <= InlineMax {
-			return inline(ref, b), nil
+			return inline(ref, b, false), nil
 		}
 	}
 	if ref.Kind == KindBytes && len(v.Bytes) <= InlineMax {
-		return inline(ref, v.Bytes), nil
+		return inline(ref, v.Bytes, true), nil
 	}
 	d, n, err := s.putBlob(write)
 	if err != nil {
@@ -243,10 +243,14 @@ func (s *Store) GetValue(ref Ref) (formats.Value, error) {
 	return v, fmt.Errorf("store: value %s has unknown kind %q (written by a newer truss?)", ref.Digest, ref.Kind)
 }
 
-// inline keeps a small payload in the ref itself.
-func inline(ref Ref, b []byte) Ref {
+// inline keeps a small payload in the ref itself (a copy unless b is
+// the caller's own).
+func inline(ref Ref, b []byte, shared bool) Ref {
 	sum := sha256.Sum256(b)
-	ref.Digest, ref.Size, ref.Inline = hex.EncodeToString(sum[:]), int64(len(b)), append([]byte{}, b...)
+	if shared {
+		b = append([]byte{}, b...)
+	}
+	ref.Digest, ref.Size, ref.Inline = hex.EncodeToString(sum[:]), int64(len(b)), b
 	return ref
 }
 

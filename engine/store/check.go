@@ -114,7 +114,6 @@ func Check(dir string) (CheckReport, error) {
 }
 
 func checkRecords(dir string, db *bolt.DB, rep *CheckReport, refs map[string][]string, problem func(string, ...any)) {
-	type kv struct{ k, v []byte }
 	read := func(bucket []byte) []kv {
 		var out []kv
 		err := guard(dir, func() error {
@@ -146,7 +145,7 @@ func checkRecords(dir string, db *bolt.DB, rep *CheckReport, refs map[string][]s
 	for _, r := range read(bucketNodes) {
 		rep.Nodes++
 		var n Node
-		if err := json.Unmarshal(r.v, &n); err != nil {
+		if err := unmarshalNode(r.v, &n); err != nil {
 			problem("node %s: unreadable record: %v", r.k, err)
 			continue
 		}
@@ -156,8 +155,8 @@ func checkRecords(dir string, db *bolt.DB, rep *CheckReport, refs map[string][]s
 	}
 	for _, r := range read(bucketCache) {
 		rep.CacheEntries++
-		var e cacheRecord
-		if err := json.Unmarshal(r.v, &e); err != nil {
+		var e CacheEntry
+		if err := unmarshalCache(r.v, &e); err != nil {
 			problem("cache entry %s: unreadable record: %v", r.k, err)
 			continue
 		}

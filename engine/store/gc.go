@@ -1,7 +1,7 @@
 package store
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -25,7 +25,8 @@ type GCReport struct {
 	BytesFreed, BytesLeft     int64
 }
 
-// statusRunning is the run status that pins a run (and its blobs).
+// statusRunning is the status of a run or node in progress; a running run
+// pins its blobs.
 const statusRunning = "running"
 
 // GC removes runs older than MaxAge or beyond the newest KeepRuns (with
@@ -72,8 +73,9 @@ func (s *Store) GC(opts GCOptions) (GCReport, error) {
 					return err
 				}
 			}
-			return deleteCache(cb, func(e *cacheRecord) bool { return remove[e.Run] })
+			return deleteCache(cb, func(e *CacheEntry) bool { return remove[e.Run] })
 		})
+		s.forget()
 		if err != nil {
 			return rep, fmt.Errorf("gc: removing runs: %w", err)
 		}
@@ -120,7 +122,7 @@ func (s *Store) GC(opts GCOptions) (GCReport, error) {
 		}
 		if len(evicted) > 0 {
 			err := s.update(func(tx *bolt.Tx) error {
-				return deleteCache(tx.Bucket(bucketCache), func(e *cacheRecord) bool {
+				return deleteCache(tx.Bucket(bucketCache), func(e *CacheEntry) bool {
 					for _, r := range e.Outputs {
 						if evicted[r.Digest] {
 							return true
@@ -129,6 +131,7 @@ func (s *Store) GC(opts GCOptions) (GCReport, error) {
 					return false
 				})
 			})
+			s.forget()
 			if err != nil {
 				return rep, fmt.Errorf("gc: removing cache entries of evicted blobs: %w", err)
 			}
@@ -149,12 +152,18 @@ func deletePrefix(b *bolt.Bucket, prefix []byte) error {
 	return nil
 }
 
-// deleteCache removes the cache entries drop selects (unreadable ones too).
-func deleteCache(b *bolt.Bucket, drop func(*cacheRecord) bool) error {
+// deleteCache removes the cache entries drop selects (unreadable ones too,
+// but not a newer truss's).
+func deleteCache(b *bolt.Bucket, drop func(*CacheEntry) bool) error {
 	var keys [][]byte
 	err := b.ForEach(func(k, v []byte) error {
-		var e cacheRecord
-		if json.Unmarshal(v, &e) != nil || drop(&e) {
+		var e CacheEntry
+		err := unmarshalCache(v, &e)
+		var ve *versionError
+		if errors.As(err, &ve) {
+			return nil
+		}
+		if err != nil || drop(&e) {
 			keys = append(keys, append([]byte(nil), k...))
 		}
 		return nil
@@ -186,9 +195,9 @@ func (s *Store) references(pinnedRuns []string) (all, pinned map[string]bool, er
 		isPinned[id] = true
 	}
 	all, pinned = map[string]bool{}, map[string]bool{}
-	for _, raw := range nodes {
+	for _, r := range nodes {
 		var n Node
-		if json.Unmarshal(raw, &n) != nil {
+		if unmarshalNode(r.v, &n) != nil {
 			continue
 		}
 		for _, d := range nodeDigests(&n) {
@@ -198,9 +207,9 @@ func (s *Store) references(pinnedRuns []string) (all, pinned map[string]bool, er
 			}
 		}
 	}
-	for _, raw := range cache {
-		var e cacheRecord
-		if json.Unmarshal(raw, &e) != nil {
+	for _, r := range cache {
+		var e CacheEntry
+		if unmarshalCache(r.v, &e) != nil {
 			continue
 		}
 		for _, r := range e.Outputs {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -102,17 +103,19 @@ func (s *Store) PutNode(n *Node) error { return <-s.PutNodeAsync(n) }
 // PutNodeAsync enqueues n; the channel yields the result of the commit
 // that carries it.
 func (s *Store) PutNodeAsync(n *Node) <-chan error {
-	if n.Run == "" || n.ID == "" {
-		return fail(fmt.Errorf("store: node record needs a run and a node id (got %q/%q)", n.Run, n.ID))
+	if err := checkNode(n); err != nil {
+		return fail(err)
 	}
-	rec := *n
-	rec.V = recordVersion
-	b, err := json.Marshal(&rec)
-	if err != nil {
-		return fail(fmt.Errorf("store: encoding node %s/%s: %w", n.Run, n.ID, err))
-	}
+	b := appendNode(nil, n)
 	key := nodeKey(n.Run, n.ID)
 	return s.submit(func(tx *bolt.Tx) error { return appendish(tx.Bucket(bucketNodes)).Put(key, b) })
+}
+
+func checkNode(n *Node) error {
+	if n.Run == "" || n.ID == "" {
+		return fmt.Errorf("store: node record needs a run and a node id (got %q/%q)", n.Run, n.ID)
+	}
+	return nil
 }
 
 // appendish fills pages of buckets whose keys mostly arrive in order (run
@@ -176,13 +179,14 @@ func decodeRun(dir string, raw []byte) (*Run, error) {
 	return &r, nil
 }
 
-func decodeNode(dir string, raw []byte) (*Node, error) {
+func decodeNode(dir string, key, raw []byte) (*Node, error) {
 	var n Node
-	if err := json.Unmarshal(raw, &n); err != nil {
-		return nil, fmt.Errorf("store %s: node record is unreadable: %w (run `truss store check`)", dir, err)
-	}
-	if n.V > recordVersion {
-		return nil, fmt.Errorf("store %s: node %s/%s was written by a newer truss (record version %d): upgrade truss", dir, n.Run, n.ID, n.V)
+	if err := unmarshalNode(raw, &n); err != nil {
+		var ve *versionError
+		if errors.As(err, &ve) {
+			return nil, fmt.Errorf("store %s: node %s was %v", dir, key, err)
+		}
+		return nil, fmt.Errorf("store %s: node record %s is unreadable: %w (run `truss store check`)", dir, key, err)
 	}
 	return &n, nil
 }
@@ -194,8 +198,8 @@ func (s *Store) Runs() ([]*Run, error) {
 		return nil, err
 	}
 	runs := make([]*Run, 0, len(raws))
-	for _, raw := range raws {
-		r, err := decodeRun(s.dir, raw)
+	for _, kv := range raws {
+		r, err := decodeRun(s.dir, kv.v)
 		if err != nil {
 			return nil, err
 		}
@@ -221,8 +225,8 @@ func (s *Store) Nodes(runID string) ([]*Node, error) {
 		return nil, err
 	}
 	nodes := make([]*Node, 0, len(raws))
-	for _, raw := range raws {
-		n, err := decodeNode(s.dir, raw)
+	for _, kv := range raws {
+		n, err := decodeNode(s.dir, kv.k, kv.v)
 		if err != nil {
 			return nil, err
 		}
@@ -231,37 +235,60 @@ func (s *Store) Nodes(runID string) ([]*Node, error) {
 	return nodes, nil
 }
 
-// scan copies out the values of a bucket whose keys start with prefix.
-func (s *Store) scan(bucket, prefix []byte) ([][]byte, error) {
-	var out [][]byte
+type kv struct{ k, v []byte }
+
+// scan copies out the records of a bucket whose keys start with prefix.
+func (s *Store) scan(bucket, prefix []byte) ([]kv, error) {
+	var out []kv
 	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucket).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			out = append(out, bytes.Clone(v))
+			out = append(out, kv{bytes.Clone(k), bytes.Clone(v)})
 		}
 		return nil
 	})
 	return out, err
 }
 
-// CacheGet looks a cache key up.
+// CacheGet looks a cache key up. The entry's Outputs may be shared with
+// other callers: do not modify it.
 func (s *Store) CacheGet(key string) (CacheEntry, bool, error) {
-	var raw []byte
+	s.hotMu.Lock()
+	if e, ok := s.hot[key]; ok {
+		s.hotMu.Unlock()
+		return e, true, nil
+	}
+	gen := s.gen
+	s.hotMu.Unlock()
+	var e CacheEntry
+	var found bool
+	var derr error
 	err := s.view(func(tx *bolt.Tx) error {
-		raw = bytes.Clone(tx.Bucket(bucketCache).Get([]byte(key)))
+		// Decoding copies what it keeps, and is quick: done in place.
+		if raw := tx.Bucket(bucketCache).Get([]byte(key)); raw != nil {
+			found, derr = true, unmarshalCache(raw, &e)
+		}
 		return nil
 	})
-	if err != nil || raw == nil {
+	if err != nil || !found {
 		return CacheEntry{}, false, err
 	}
-	var rec cacheRecord
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		return CacheEntry{}, false, fmt.Errorf("store %s: cache entry %s is unreadable: %w (run `truss store check`)", s.dir, key, err)
+	if derr != nil {
+		var ve *versionError
+		if errors.As(derr, &ve) {
+			return CacheEntry{}, false, nil // a newer truss's entry: not ours to use
+		}
+		return CacheEntry{}, false, fmt.Errorf("store %s: cache entry %s is unreadable: %w (run `truss store check`)", s.dir, key, derr)
 	}
-	if rec.V > recordVersion {
-		return CacheEntry{}, false, nil // a newer truss's entry: not ours to use
+	s.hotMu.Lock()
+	if s.gen == gen {
+		if len(s.hot) >= hotMax {
+			clear(s.hot)
+		}
+		s.hot[key] = e
 	}
-	return rec.CacheEntry, true, nil
+	s.hotMu.Unlock()
+	return e, true, nil
 }
 
 // CachePut records e under key; it is durable when CachePut returns.
@@ -271,12 +298,17 @@ func (s *Store) CachePut(key string, e CacheEntry) error { return <-s.CachePutAs
 // commit); the channel yields the commit's result.
 func (s *Store) CachePutAsync(key string, e CacheEntry) <-chan error {
 	if key == "" {
-		return fail(fmt.Errorf("store: empty cache key"))
+		return fail(errEmptyKey)
 	}
-	b, err := json.Marshal(cacheRecord{V: recordVersion, CacheEntry: e})
-	if err != nil {
-		return fail(fmt.Errorf("store: encoding cache entry %s: %w", key, err))
-	}
+	b := appendCache(nil, &e)
 	k := []byte(key)
-	return s.submit(func(tx *bolt.Tx) error { return tx.Bucket(bucketCache).Put(k, b) })
+	done := make(chan error, 1)
+	s.enqueue(&writeReq{
+		fn:    func(tx *bolt.Tx) error { return tx.Bucket(bucketCache).Put(k, b) },
+		after: func(error) { s.forget(key) },
+		done:  done,
+	})
+	return done
 }
+
+var errEmptyKey = errors.New("store: empty cache key")

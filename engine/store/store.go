@@ -7,7 +7,8 @@
 // on), so many concurrent state transitions cost one fsync. Blobs are
 // written temp, fsync, rename before the record that names them, so a record
 // never points at a blob that is not on disk. Read transactions are short:
-// records are copied out and decoded after the transaction ends.
+// records are copied out (or decoded, when that is quick) and the
+// transaction ends.
 package store
 
 import (
@@ -42,7 +43,8 @@ var (
 	bucketCache = []byte("cache")
 )
 
-// recordVersion is the "v" of every record this package writes.
+// recordVersion is the "v" of JSON records: runs, and node and cache
+// records written before binaryVersion.
 const recordVersion = 1
 
 // maxBatch bounds how many queued writes one Update commits.
@@ -112,7 +114,18 @@ type Store struct {
 	closed bool
 	reqs   chan *writeReq
 	done   chan struct{}
+
+	// hot holds cache entries as last committed, so nodes of a run that
+	// share a cache key read and decode it once. Writes to the cache
+	// bucket drop their keys once committed; gen tells a reader that one
+	// happened while it read.
+	hotMu sync.Mutex
+	hot   map[string]CacheEntry
+	gen   uint64
 }
+
+// hotMax bounds hot; when full it starts over.
+const hotMax = 1024
 
 // Open opens the store in dir, creating it when missing.
 func Open(dir string, opts Options) (*Store, error) {
@@ -165,6 +178,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		noSync: opts.NoSync,
 		reqs:   make(chan *writeReq, 4096),
 		done:   make(chan struct{}),
+		hot:    map[string]CacheEntry{},
 	}
 	go s.writer()
 	return s, nil
@@ -310,23 +324,54 @@ func (s *Store) Close() error {
 }
 
 // writeReq is one unit of the writer's work: fn runs inside the batch's
-// Update; done receives the commit result.
+// Update (again, alone, when the batch fails); then after, if set, is
+// called with the commit result and done, if set, receives it.
 type writeReq struct {
-	fn   func(*bolt.Tx) error
-	done chan error
+	fn    func(*bolt.Tx) error
+	done  chan error
+	after func(error)
+}
+
+func (r *writeReq) finish(err error) {
+	if r.after != nil {
+		r.after(err)
+	}
+	if r.done != nil {
+		r.done <- err
+	}
+}
+
+// forget drops cache entries from hot after a write to them committed
+// (or failed); no keys drops all.
+func (s *Store) forget(keys ...string) {
+	s.hotMu.Lock()
+	defer s.hotMu.Unlock()
+	s.gen++
+	if keys == nil {
+		clear(s.hot)
+	}
+	for _, k := range keys {
+		delete(s.hot, k)
+	}
 }
 
 // submit enqueues fn for the writer.
 func (s *Store) submit(fn func(*bolt.Tx) error) <-chan error {
 	done := make(chan error, 1)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		done <- fmt.Errorf("store %s: %w", s.dir, ErrClosed)
-		return done
-	}
-	s.reqs <- &writeReq{fn: fn, done: done}
+	s.enqueue(&writeReq{fn: fn, done: done})
 	return done
+}
+
+// enqueue hands r to the writer, or finishes it with ErrClosed.
+func (s *Store) enqueue(r *writeReq) {
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		r.finish(fmt.Errorf("store %s: %w", s.dir, ErrClosed))
+		return
+	}
+	s.reqs <- r
+	s.mu.RUnlock()
 }
 
 // update runs fn through the writer and waits for the commit.
@@ -361,12 +406,12 @@ func (s *Store) commit(batch []*writeReq) {
 	err := s.apply(batch)
 	if err == nil || len(batch) == 1 {
 		for _, r := range batch {
-			r.done <- err
+			r.finish(err)
 		}
 		return
 	}
 	for _, r := range batch {
-		r.done <- s.apply([]*writeReq{r})
+		r.finish(s.apply([]*writeReq{r}))
 	}
 }
 

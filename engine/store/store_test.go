@@ -181,7 +181,7 @@ func TestRecordsRoundTrip(t *testing.T) {
 	var wantNodes []*Node
 	for _, n := range nodes {
 		c := *n
-		c.V = 1
+		c.V = binaryVersion // node records are binary since version 2
 		wantNodes = append(wantNodes, &c)
 	}
 	if d := cmp.Diff(wantNodes, got); d != "" {
@@ -635,8 +635,6 @@ func TestCrashSafety(t *testing.T) {
 	}
 	t.Logf("%d acknowledged, %d in the store", len(acked), len(nodes))
 }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 // fillRunsValues is fillRuns with values; unique makes every value and log
 // differ from run to run.

@@ -22,7 +22,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -149,7 +148,9 @@ func exitMessage(tool string, code int, sig syscall.Signal, tail string) string 
 
 // exec runs argv in its own process group and waits for it, killing the
 // group on cancellation and after exit. runErr reports a command that
-// could not start.
+// could not start. It forks with syscall.ForkExec on raw descriptors
+// (os.StartProcess and os.Pipe add a pidfd, poller registrations and mode
+// switches a short command pays for on every step).
 func (m *Mode) exec(ctx context.Context, argv []string, dir string, sinks *cmdline.Sinks) (code int, sig syscall.Signal, runErr error) {
 	path := argv[0]
 	if !strings.Contains(path, "/") {
@@ -161,55 +162,59 @@ func (m *Mode) exec(ctx context.Context, argv []string, dir string, sinks *cmdli
 	} else if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
-	outR, outW, err := os.Pipe()
+	outR, outW, err := pipe()
 	if err != nil {
 		return 0, 0, err
 	}
-	errR, errW, err := os.Pipe()
+	errR, errW, err := pipe()
 	if err != nil {
 		outR.Close()
-		outW.Close()
+		syscall.Close(outW)
 		return 0, 0, err
 	}
-	devnull, err := os.Open(os.DevNull)
+	devnull, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		outR.Close()
-		outW.Close()
 		errR.Close()
-		errW.Close()
-		return 0, 0, err
+		syscall.Close(outW)
+		syscall.Close(errW)
+		return 0, 0, &os.PathError{Op: "open", Path: os.DevNull, Err: err}
 	}
-	proc, err := os.StartProcess(path, argv, &os.ProcAttr{
+	pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{
 		Dir:   dir,
-		Files: []*os.File{devnull, outW, errW},
+		Env:   syscall.Environ(),
+		Files: []uintptr{uintptr(devnull), uintptr(outW), uintptr(errW)},
 		Sys:   &syscall.SysProcAttr{Setpgid: true},
 	})
-	devnull.Close()
-	outW.Close()
-	errW.Close()
+	syscall.Close(devnull)
+	syscall.Close(outW)
+	syscall.Close(errW)
 	if err != nil {
 		outR.Close()
 		errR.Close()
-		return 0, 0, fmt.Errorf("start %s: %w", argv[0], err)
+		return 0, 0, fmt.Errorf("start %s: %w", argv[0], &os.PathError{Op: "fork/exec", Path: path, Err: err})
 	}
-	pid := proc.Pid
 
-	var drain sync.WaitGroup
-	drain.Add(2)
-	go func() { defer drain.Done(); _, _ = io.Copy(sinks.Stdout, outR) }()
-	go func() { defer drain.Done(); _, _ = io.Copy(sinks.Stderr, errR) }()
+	// One buffer for both streams, and readers that hide os.File's
+	// WriterTo, which would allocate a 32 KiB buffer per stream.
+	buf := make([]byte, 2*copyBuf)
+	drained := make(chan struct{}, 2)
+	go func() {
+		_, _ = io.CopyBuffer(sinks.Stdout, struct{ io.Reader }{outR}, buf[:copyBuf])
+		drained <- struct{}{}
+	}()
+	go func() {
+		_, _ = io.CopyBuffer(sinks.Stderr, struct{ io.Reader }{errR}, buf[copyBuf:])
+		drained <- struct{}{}
+	}()
 
 	// The canceller signals the group while the leader is unreaped, so
-	// its pid (the group id) cannot have been reused.
+	// its pid (the group id) cannot have been reused. It only starts a
+	// goroutine when ctx is done.
 	exited := make(chan struct{})
 	stopped := make(chan struct{})
-	go func() {
+	stop := context.AfterFunc(ctx, func() {
 		defer close(stopped)
-		select {
-		case <-exited:
-			return
-		case <-ctx.Done():
-		}
 		_ = syscall.Kill(-pid, syscall.SIGTERM)
 		grace := m.Grace
 		if grace <= 0 {
@@ -222,37 +227,65 @@ func (m *Mode) exec(ctx context.Context, argv []string, dir string, sinks *cmdli
 		case <-timer.C:
 			_ = syscall.Kill(-pid, syscall.SIGKILL)
 		}
-	}()
+	})
 
 	waitErr := waitExited(pid)
 	close(exited)
-	<-stopped
+	if !stop() {
+		<-stopped // it ran: let it finish before the leader is reaped
+	}
 	// Whatever the command left behind in its group goes with it.
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
-	state, err := proc.Wait()
+	var ws syscall.WaitStatus
+	for {
+		_, err = syscall.Wait4(pid, &ws, 0, nil)
+		if err != syscall.EINTR {
+			break
+		}
+	}
 	if err == nil {
 		err = waitErr
 	}
 
 	// Output is drained once every holder of the pipes is gone; a process
 	// that left the group (setsid) and kept them must not hang the step.
-	done := make(chan struct{})
-	go func() { drain.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(time.Second):
-		outR.Close()
-		errR.Close()
-		<-done
+	timeout := time.NewTimer(time.Second)
+	for n := 0; n < 2; n++ {
+		select {
+		case <-drained:
+		case <-timeout.C:
+			outR.Close()
+			errR.Close()
+			<-drained
+		}
 	}
+	timeout.Stop()
 	outR.Close()
 	errR.Close()
 	if err != nil {
 		return 0, 0, fmt.Errorf("wait for %s: %w", argv[0], err)
 	}
-	ws := state.Sys().(syscall.WaitStatus)
 	if ws.Signaled() {
 		return -1, ws.Signal(), nil
 	}
 	return ws.ExitStatus(), 0, nil
+}
+
+// copyBuf is the read size for each output stream.
+const copyBuf = 16 << 10
+
+// pipe makes a pipe whose read end the runtime poller serves (so closing it
+// stops a blocked reader) and whose write end is a plain blocking
+// descriptor for the child.
+func pipe() (r *os.File, w int, err error) {
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+		return nil, 0, os.NewSyscallError("pipe2", err)
+	}
+	if err := syscall.SetNonblock(p[0], true); err != nil {
+		syscall.Close(p[0])
+		syscall.Close(p[1])
+		return nil, 0, os.NewSyscallError("fcntl", err)
+	}
+	return os.NewFile(uintptr(p[0]), "|0"), p[1], nil
 }

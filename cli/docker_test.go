@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -190,5 +191,61 @@ outputs: [{name: _stdout, type: string, format: text}]
 	if left := dockertest.Leftovers(t, docker.LabelRun+"="+doc.RunID); len(left) != 0 {
 		dockertest.Run(t, append([]string{"rm", "-f"}, left...)...)
 		t.Errorf("the collection after the run left %v", left)
+	}
+}
+
+// TestDockerProgressAndCache: progress messages show while the step runs
+// and the last one is in `truss show`; an unchanged rerun reuses the step
+// (cached); moving the tag to another image reruns it, saying why.
+func TestDockerProgressAndCache(t *testing.T) {
+	gw := dockertest.Image(t)
+	tag := fmt.Sprintf("truss-test/cache:%d", os.Getpid())
+	dockertest.Run(t, "tag", gw, tag)
+	t.Cleanup(func() { dockertest.Run(t, "rmi", tag) })
+	spec := writeFile(t, "progress.yaml", `
+mode: docker
+docker_image: `+tag+`
+pull_image: false
+progress_pipe: true
+container_args: [progress, -p, $progress, -n, "3"]
+outputs: [{name: _stdout, type: string, format: text}]
+`)
+	store := filepath.Join(t.TempDir(), "store")
+	o := truss(t, "run", spec, "--store", store)
+	if o.code != 0 {
+		t.Fatalf("exit %d\n%s", o.code, o.stderr)
+	}
+	if !strings.Contains(o.stderr, "task progress: 1/3 step 1 of 3") {
+		t.Errorf("no progress line while running:\n%s", o.stderr)
+	}
+	id := runID(t, o.stderr)
+	show := truss(t, "show", id, "--store", store)
+	if !strings.Contains(show.stdout, "progress: 3/3 step 3 of 3") {
+		t.Errorf("truss show lacks the last progress:\n%s", show.stdout)
+	}
+
+	again := truss(t, "run", spec, "--store", store)
+	if again.code != 0 || !strings.Contains(again.stderr, "task cached") {
+		t.Errorf("unchanged rerun: exit %d, want the step cached:\n%s", again.code, again.stderr)
+	}
+
+	// Same spec, same tag, another image: the step runs again.
+	dockertest.Run(t, "tag", dockertest.Busybox(t), tag)
+	t.Cleanup(func() { dockertest.Run(t, "tag", gw, tag) })
+	spec2 := writeFile(t, "progress.yaml", `
+mode: docker
+docker_image: `+tag+`
+pull_image: false
+entrypoint: [sh, -c, "echo other image"]
+outputs: [{name: _stdout, type: string, format: text}]
+`)
+	first := truss(t, "run", spec2, "--store", store)
+	dockertest.Run(t, "tag", gw, tag)
+	third := truss(t, "run", spec2, "--store", store)
+	if first.code != 0 || third.code != 0 {
+		t.Fatalf("exit %d/%d\n%s\n%s", first.code, third.code, first.stderr, third.stderr)
+	}
+	if strings.Contains(third.stderr, "task cached") {
+		t.Errorf("a different image behind the same tag reused the cache:\n%s", third.stderr)
 	}
 }

@@ -71,6 +71,14 @@ func (l *liveStatus) event(e engine.Event) {
 	l.dirty = true
 }
 
+// progress records a step's progress report; workers call it.
+func (l *liveStatus) progress(n *dag.Node, text string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.snap.Nodes[n.Index].Progress = text
+	l.dirty = true
+}
+
 func (l *liveStatus) writer() {
 	defer close(l.done)
 	tick := time.NewTicker(snapshotEvery)

@@ -14,11 +14,17 @@ import (
 )
 
 // progress shows a run as it goes: live bars on a terminal, plain lines
-// otherwise. event is called from the scheduler goroutine.
+// otherwise. event is called from the scheduler goroutine, report (a
+// step's own progress, e.g. a container's progress pipe) from workers.
 type progress interface {
 	event(engine.Event)
+	report(n *dag.Node, text string)
 	done()
 }
+
+// reportEvery limits plain progress lines per step, as Girder Worker
+// rate-limits progress updates; the last report is in `truss show`.
+const reportEvery = 500 * time.Millisecond
 
 func (a *app) newProgress(plan *dag.Plan, quiet bool) progress {
 	if a.isTTY {
@@ -32,6 +38,25 @@ type lines struct {
 	w     io.Writer
 	start time.Time
 	quiet bool
+
+	mu   sync.Mutex
+	last map[int]time.Time // when each step's progress was last printed
+}
+
+func (l *lines) report(n *dag.Node, text string) {
+	if l.quiet {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last == nil {
+		l.last = map[int]time.Time{}
+	}
+	if t, ok := l.last[n.Index]; ok && time.Since(t) < reportEvery {
+		return
+	}
+	l.last[n.Index] = time.Now()
+	fmt.Fprintf(l.w, "[%7.2fs] %s progress: %s\n", time.Since(l.start).Seconds(), n.ID, text)
 }
 
 func (l *lines) event(e engine.Event) {
@@ -71,6 +96,13 @@ type bars struct {
 	nodes int64
 	mu    sync.Mutex
 	steps map[int]*mpb.Bar
+	msgs  map[int]string // each running step's last progress report
+}
+
+func (b *bars) report(n *dag.Node, text string) {
+	b.mu.Lock()
+	b.msgs[n.Index] = text
+	b.mu.Unlock()
 }
 
 func newBars(w io.Writer, plan *dag.Plan) *bars {
@@ -79,7 +111,7 @@ func newBars(w io.Writer, plan *dag.Plan) *bars {
 		mpb.PrependDecorators(decor.Name("nodes", decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d", decor.WCSyncSpace)),
 		mpb.AppendDecorators(decor.Elapsed(decor.ET_STYLE_GO, decor.WCSyncSpace)),
 	)
-	return &bars{p: p, total: total, nodes: int64(len(plan.Nodes)), steps: map[int]*mpb.Bar{}}
+	return &bars{p: p, total: total, nodes: int64(len(plan.Nodes)), steps: map[int]*mpb.Bar{}, msgs: map[int]string{}}
 }
 
 func (b *bars) event(e engine.Event) {
@@ -96,7 +128,15 @@ func (b *bars) event(e engine.Event) {
 		}
 		b.steps[i] = b.p.AddSpinner(1,
 			mpb.PrependDecorators(decor.Name(e.Node.ID, decor.WCSyncSpaceR)),
-			mpb.AppendDecorators(decor.OnComplete(decor.Elapsed(decor.ET_STYLE_GO), "done")),
+			mpb.AppendDecorators(decor.OnComplete(decor.Elapsed(decor.ET_STYLE_GO), "done"),
+				decor.Any(func(decor.Statistics) string {
+					b.mu.Lock()
+					defer b.mu.Unlock()
+					if m := b.msgs[i]; m != "" {
+						return " " + m
+					}
+					return ""
+				})),
 			mpb.BarFillerClearOnComplete(),
 		)
 	case engine.Succeeded, engine.Cached, engine.Failed, engine.Skipped, engine.Cancelled:

@@ -20,6 +20,7 @@ import (
 	"github.com/truss-dev/truss/engine"
 	"github.com/truss-dev/truss/engine/store"
 	"github.com/truss-dev/truss/formats"
+	"github.com/truss-dev/truss/modes"
 	"github.com/truss-dev/truss/spec"
 )
 
@@ -130,10 +131,15 @@ func (a *app) execute(ctx context.Context, st *store.Store, rec *store.Run, regs
 	live := newLiveStatus(st.Dir(), rec, plan)
 	defer live.close()
 	onEvent := func(e engine.Event) { prog.event(e); live.event(e) }
+	onProgress := func(n *dag.Node, p modes.Progress) {
+		text := p.String()
+		prog.report(n, text)
+		live.progress(n, text)
+	}
 	res, err := engine.Run(ctx, plan, engine.Options{
 		RunID: rec.ID, Jobs: f.jobs, Formats: regs.formats, Converters: regs.converters, Validators: regs.validators,
 		Modes: ms, WorkDir: filepath.Join(st.Dir(), "work", rec.ID), KeepWork: f.keepWork,
-		BaseDir: cwd, Inputs: in, Outputs: out, OnEvent: onEvent,
+		BaseDir: cwd, Inputs: in, Outputs: out, OnEvent: onEvent, OnProgress: onProgress,
 		Store: st, NoCache: f.noCache, Previous: previous,
 	})
 	prog.done()

@@ -308,6 +308,9 @@ func (a *app) showCmd() *cobra.Command {
 				case n.Status == string(engine.Succeeded) && n.Reason != "":
 					note = "ran again: " + n.Reason
 				}
+				if n.Progress != "" {
+					note = strings.TrimSpace(note + "  progress: " + n.Progress)
+				}
 				if n.Log != "" {
 					note += "  [log: truss logs " + rec.ID + " " + n.ID + "]"
 				}

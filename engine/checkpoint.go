@@ -104,6 +104,11 @@ func (c *checkpoint) wait() error {
 	return c.j.Wait()
 }
 
+// identityPort holds, among a node's input digests, what its mode says the
+// result depends on beyond the spec (a docker step's image ID). No port
+// can have this name.
+const identityPort = "(image)"
+
 // key is the cache key of node n given its input digests.
 func (c *checkpoint) key(n *dag.Node, digests map[string]string) string {
 	return nodes.CacheKey(c.fingerprint(n), digests)
@@ -154,7 +159,11 @@ func (c *checkpoint) rerunReason(n *dag.Node, key string, inputs map[string]stri
 		}
 		for _, port := range slices.Sorted(maps.Keys(inputs)) {
 			if old, ok := prev.Inputs[port]; ok && old != inputs[port] {
-				why, changed = append(why, "input "+port+" changed"), true
+				what := "input " + port
+				if port == identityPort {
+					what = "its image"
+				}
+				why, changed = append(why, what+" changed"), true
 			}
 		}
 		if !changed {

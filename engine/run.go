@@ -1,14 +1,17 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -45,6 +48,9 @@ type Options struct {
 	// OnEvent observes state changes; it is called from the scheduler
 	// goroutine and must not block.
 	OnEvent func(Event)
+	// OnProgress receives steps' progress reports (docker's progress
+	// pipe); it is called from worker goroutines and must not block.
+	OnProgress func(*dag.Node, modes.Progress)
 	// RetryDelay is the pause before retry k (k·RetryDelay; default 100ms).
 	RetryDelay time.Duration
 	// Store checkpoints every node (records, values, logs) and serves the
@@ -182,10 +188,13 @@ type scheduler struct {
 	attempts []int
 	started  time.Time
 	cp       *checkpoint // nil without a store
-	sc       *scratch    // nil until a node uses a work directory
-	refs     []map[string]store.Ref
-	keys     []string            // cache key of each node's last attempt
-	ins      []map[string]string // and the input digests behind it
+	// lastProgress is each step's last progress report (workers write it).
+	progMu       sync.Mutex
+	lastProgress []string
+	sc           *scratch // nil until a node uses a work directory
+	refs         []map[string]store.Ref
+	keys         []string            // cache key of each node's last attempt
+	ins          []map[string]string // and the input digests behind it
 }
 
 func newScheduler(plan *dag.Plan, opts Options) *scheduler {
@@ -201,6 +210,8 @@ func newScheduler(plan *dag.Plan, opts Options) *scheduler {
 		retry:    make(chan int, n),
 		jobs:     make(chan job),
 		attempts: make([]int, n),
+
+		lastProgress: make([]string, n),
 	}
 	for _, node := range plan.Nodes {
 		if s.needsScratch(node) {
@@ -491,6 +502,9 @@ func (s *scheduler) checkpointResult(i int) {
 // nodeRecord is node i's store record as things stand.
 func (s *scheduler) nodeRecord(i int) *store.Node {
 	rec := nodeRecord(s.plan.Nodes[i], &s.results[i], s.keys[i])
+	s.progMu.Lock()
+	rec.Progress = s.lastProgress[i]
+	s.progMu.Unlock()
 	if s.keys[i] != "" {
 		rec.Fingerprint, rec.Inputs = s.cp.fingerprint(s.plan.Nodes[i]), s.ins[i]
 	}
@@ -504,6 +518,18 @@ func (s *scheduler) emit(e Event) {
 	}
 }
 
+// progress keeps a step's last progress report for its record and passes
+// it on. Workers call it.
+func (s *scheduler) progress(node *dag.Node, p modes.Progress) {
+	text := p.String()
+	s.progMu.Lock()
+	s.lastProgress[node.Index] = text
+	s.progMu.Unlock()
+	if s.opts.OnProgress != nil {
+		s.opts.OnProgress(node, p)
+	}
+}
+
 // worker executes jobs until the job channel closes.
 func (s *scheduler) worker(ctx context.Context) {
 	for j := range s.jobs {
@@ -514,9 +540,27 @@ func (s *scheduler) worker(ctx context.Context) {
 func (s *scheduler) execute(ctx context.Context, j job) outcome {
 	node := j.node
 	o := outcome{node: node.Index, attempt: j.attempt, start: time.Now()}
+	var early bytes.Buffer // what resolving the node's identity reported (a docker pull)
 	if s.cp != nil {
 		if reusable(node) {
-			o.key, o.inputs = s.cp.key(node, j.digests), j.digests
+			digests := j.digests
+			if node.Kind == dag.KindStep {
+				// A docker step's image (pulled now if the task asks) is part
+				// of what it computes: its ID enters the cache key.
+				id, err := nodes.Identity(ctx, node, nodes.Env{Formats: s.opts.Formats, Modes: s.opts.Modes, Log: &early})
+				if err != nil {
+					o.err, o.end = err, time.Now()
+					return o
+				}
+				if id != "" {
+					digests = maps.Clone(digests)
+					if digests == nil {
+						digests = map[string]string{}
+					}
+					digests[identityPort] = id
+				}
+			}
+			o.key, o.inputs = s.cp.key(node, digests), digests
 			r, ok, reason := s.cp.reuse(node, o.key, o.inputs)
 			if ok {
 				o.refs, o.status, o.cachedFrom, o.end = r.refs, r.status, r.from, time.Now()
@@ -568,6 +612,10 @@ func (s *scheduler) execute(ctx context.Context, j job) outcome {
 				log.header = fmt.Sprintf("--- attempt %d ---\n", j.attempt)
 			}
 			env.Log = log
+			if early.Len() > 0 {
+				_, _ = log.Write(early.Bytes())
+			}
+			env.Progress = func(p modes.Progress) { s.progress(node, p) }
 		}
 	}
 	nctx := ctx

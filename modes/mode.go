@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/truss-dev/truss/formats"
 )
@@ -74,6 +75,15 @@ type Request struct {
 type Progress struct {
 	Message        string
 	Current, Total float64
+}
+
+// String is the report as one line: "3/4 message", or the message alone
+// when the total is unknown.
+func (p Progress) String() string {
+	if p.Total > 0 {
+		return strings.TrimSpace(fmt.Sprintf("%g/%g %s", p.Current, p.Total, p.Message))
+	}
+	return p.Message
 }
 
 // Identifier is implemented by modes whose results depend on more than the

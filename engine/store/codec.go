@@ -47,14 +47,15 @@ func appendNode(b []byte, n *Node) []byte {
 	b = appendStr(b, n.CachedFrom)
 	b = appendStr(b, n.Fingerprint)
 	if n.Inputs == nil {
-		return append(b, 0)
+		b = append(b, 0)
+	} else {
+		b = binary.AppendUvarint(b, uint64(len(n.Inputs))+1)
+		for port, d := range n.Inputs {
+			b = appendStr(b, port)
+			b = appendStr(b, d)
+		}
 	}
-	b = binary.AppendUvarint(b, uint64(len(n.Inputs))+1)
-	for port, d := range n.Inputs {
-		b = appendStr(b, port)
-		b = appendStr(b, d)
-	}
-	return b
+	return appendStr(b, n.Progress)
 }
 
 func appendCache(b []byte, e *CacheEntry) []byte {
@@ -275,6 +276,7 @@ func decodeNodeBinary(raw []byte, n *Node) error {
 			n.Inputs[port] = d.str()
 		}
 	}
+	n.Progress = d.str()
 	return d.done()
 }
 

@@ -25,7 +25,7 @@ func TestNodeCodecRoundTrip(t *testing.T) {
 				"y": {Digest: strings.ToUpper(digest), Kind: KindBytes, Inline: []byte{}},
 				"z": {Digest: digest, Kind: KindFile, Size: 1 << 40, Name: "out.csv"},
 			},
-			CachedFrom: "r0/n", Fingerprint: digest, Inputs: map[string]string{"a": digest, "b": "short"}},
+			CachedFrom: "r0/n", Fingerprint: digest, Inputs: map[string]string{"a": digest, "b": "short"}, Progress: "3/4 step 3 of 4"},
 		{Run: "r", ID: "n", Outputs: map[string]Ref{}, Inputs: map[string]string{}, Attempts: -1},
 	} {
 		raw := appendNode(nil, n)

@@ -39,6 +39,8 @@ type Node struct {
 	// rerun can say whether the definition or which input changed.
 	Fingerprint string            `json:",omitempty"`
 	Inputs      map[string]string `json:",omitempty"`
+	// Progress is the step's last progress report ("3/4 message").
+	Progress string `json:",omitempty"`
 }
 
 // Ref names a value in the blob store. Digest is the sha256 of the blob;

@@ -361,7 +361,7 @@ func (p *progressWriter) line(b []byte) {
 	if f, ok := m["total"].(float64); ok {
 		p.cur.Total = f
 	}
-	fmt.Fprintf(p.log, "progress: %s\n", describe(p.cur))
+	fmt.Fprintf(p.log, "progress: %s\n", p.cur)
 	if p.report != nil {
 		p.report(p.cur)
 	}

@@ -129,13 +129,57 @@ type runSource interface {
 	Close() error
 }
 
+// Interrupted is how runs and show report a run (or node) recorded as
+// running in a store no truss holds: the truss running it was killed or
+// its machine stopped.
+const Interrupted = "interrupted"
+
+// settled reads a store that this process holds, so no truss is running
+// any of its runs: what is still recorded as running was interrupted.
+type settled struct{ *store.Store }
+
+func (s settled) Runs() ([]*store.Run, error) {
+	runs, err := s.Store.Runs()
+	for _, r := range runs {
+		settleRun(r)
+	}
+	return runs, err
+}
+
+func (s settled) Run(id string) (*store.Run, error) {
+	r, err := s.Store.Run(id)
+	if r != nil {
+		settleRun(r)
+	}
+	return r, err
+}
+
+func (s settled) Nodes(runID string) ([]*store.Node, error) {
+	ns, err := s.Store.Nodes(runID)
+	for _, n := range ns {
+		if n.Status == string(engine.Running) {
+			n.Status = Interrupted
+		}
+	}
+	return ns, err
+}
+
+func settleRun(r *store.Run) {
+	if r.Status == string(engine.Running) {
+		r.Status = Interrupted
+		if r.Error == "" {
+			r.Error = "truss stopped before the run ended (killed, or the machine went down); continue it with truss resume " + r.ID
+		}
+	}
+}
+
 // openRuns opens the store for reading, or falls back to the live
 // snapshots (with a note on stderr) when a running truss holds it.
 func (a *app) openRuns(dir string) (runSource, error) {
 	// A short lock wait: a busy store is normal here, the snapshot answers.
 	st, err := store.Open(dir, store.Options{Timeout: 100 * time.Millisecond})
 	if err == nil {
-		return st, nil
+		return settled{st}, nil
 	}
 	if !errors.Is(err, store.ErrInUse) {
 		return nil, usageErr("%v", err)

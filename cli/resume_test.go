@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -160,5 +162,41 @@ func TestRunsShowLogs(t *testing.T) {
 	o = trussStore(t, store, "show", "01NOSUCHRUN")
 	if o.code != 2 || !strings.Contains(o.stderr, "truss runs") {
 		t.Errorf("show of an unknown run: exit %d %s", o.code, o.stderr)
+	}
+}
+
+// TestSecretsNeverStored: binding fields that carry credentials (a Girder
+// token, HTTP headers) are not written to any file of the store.
+func TestSecretsNeverStored(t *testing.T) {
+	spec := writeFile(t, "t.yaml", `
+inputs: [{name: x, type: number, format: number}]
+outputs: [{name: y, type: number, format: number}]
+script: "y = x + 1"
+`)
+	in := writeFile(t, "in.json", `{"x": {"mode": "inline", "format": "number", "data": 1,
+  "token": "tok-s3cret", "headers": {"Authorization": "Bearer hdr-s3cret"}}}`)
+	store := filepath.Join(t.TempDir(), "store")
+	if o := truss(t, "run", spec, "--inputs", in, "--store", store); o.code != 0 {
+		t.Fatalf("exit %d\n%s", o.code, o.stderr)
+	}
+	files := 0
+	err := filepath.WalkDir(store, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, secret := range []string{"tok-s3cret", "hdr-s3cret"} {
+			if bytes.Contains(b, []byte(secret)) {
+				t.Errorf("%s holds the secret %s", p, secret)
+			}
+		}
+		return nil
+	})
+	if err != nil || files == 0 {
+		t.Fatalf("walk %s: %v (%d files)", store, err, files)
 	}
 }

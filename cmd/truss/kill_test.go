@@ -82,8 +82,8 @@ func TestSIGKILLThenResume(t *testing.T) {
 	if err := json.Unmarshal(out, &runs); err != nil || len(runs) != 1 {
 		t.Fatalf("runs: %v %s", err, out)
 	}
-	if runs[0].Status != "running" {
-		t.Errorf("a killed run shows %q, want running (it never finished)", runs[0].Status)
+	if runs[0].Status != "interrupted" {
+		t.Errorf("a killed run shows %q, want interrupted (it never finished, and no truss runs it)", runs[0].Status)
 	}
 
 	out, err = runBin(bin, env, "resume", runs[0].ID, "--json", "--jobs", fmt.Sprint(jobs), "--store", store)

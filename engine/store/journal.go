@@ -2,7 +2,6 @@ package store
 
 import (
 	"sync"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -15,9 +14,11 @@ import (
 // overtook it) is replaced by that record, so it costs nothing. A Journal
 // is safe for concurrent use.
 //
-// Records linger up to journalLinger (less when journalBatch pile up or
-// someone waits) so a busy run commits in fewer, larger transactions:
-// each commit costs two fsyncs and rewrites every page it touches.
+// A record goes to the writer at once when no commit is in flight;
+// otherwise it joins the pile that goes when that commit ends, so a busy
+// run commits in few, large transactions (each costs two fsyncs and
+// rewrites every page it touches) and a quiet one commits each record
+// as it happens.
 type Journal struct {
 	s    *Store
 	mu   sync.Mutex
@@ -27,19 +28,17 @@ type Journal struct {
 	pos   map[nodeID]int
 	// sent: a request that will take queue is with the writer.
 	sent        bool
-	outstanding int // requests not yet committed
-	waiting     int // goroutines in Wait: send at once
-	timer       *time.Timer
-	armed       bool // timer will send the queue
+	outstanding int  // requests not yet committed
+	waiting     int  // goroutines in Wait: send at once
+	armed       bool // a flush is on its way
 	err         error
 	spare       []journalRec // a committed queue, for reuse
 	buf         []byte       // the writer's encoding buffer
 }
 
-const (
-	journalLinger = 5 * time.Millisecond
-	journalBatch  = 4096
-)
+// journalBatch sends a pile this big without waiting for the commit in
+// flight.
+const journalBatch = 4096
 
 type journalRec struct {
 	node  *Node // nil: a cache entry, or superseded
@@ -91,25 +90,21 @@ func (j *Journal) CachePut(key string, e CacheEntry) {
 	j.queued()
 }
 
-// queued sends the queue, now or when the timer fires; it unlocks j.mu.
+// queued sends the queue when the writer is idle; while a commit is in
+// flight, records pile up and go together when it ends (group commit),
+// so a record waits at most for one commit before its own starts. It
+// unlocks j.mu.
 func (j *Journal) queued() {
 	switch {
-	case j.sent:
-	case len(j.queue) >= journalBatch || j.waiting > 0:
+	case j.sent: // a request will take the queue
+	case j.outstanding == 0 || len(j.queue) >= journalBatch || j.waiting > 0:
 		j.kick()
 		return
-	case !j.armed:
-		j.armed = true
-		if j.timer == nil {
-			j.timer = time.AfterFunc(journalLinger, j.flush)
-		} else {
-			j.timer.Reset(journalLinger)
-		}
 	}
 	j.mu.Unlock()
 }
 
-// flush sends what has lingered.
+// flush sends what piled up during a commit.
 func (j *Journal) flush() {
 	j.mu.Lock()
 	j.armed = false
@@ -131,9 +126,6 @@ func (j *Journal) Wait() error {
 	}
 	for j.outstanding > 0 {
 		j.idle.Wait()
-	}
-	if j.armed && j.timer.Stop() {
-		j.armed = false
 	}
 	j.waiting--
 	err := j.err
@@ -241,6 +233,12 @@ func (j *Journal) committed(recs []journalRec, err error) {
 		j.spare = recs[:0]
 	}
 	j.outstanding--
+	if !j.sent && len(j.queue) > 0 && !j.armed {
+		// Not from here: this runs on the writer goroutine, which must not
+		// wait to hand itself a request.
+		j.armed = true
+		go j.flush()
+	}
 	if j.outstanding == 0 {
 		j.idle.Broadcast()
 	}

@@ -3,6 +3,7 @@
 
 test: deps vet
 	go test -race -count=1 ./...
+	@./scripts/no-leftover-containers.sh
 
 deps:
 	./scripts/deps.sh

@@ -141,7 +141,9 @@ func (e *apiEngine) CreateContainer(ctx context.Context, s ContainerSpec) (strin
 }
 
 func (e *apiEngine) Attach(ctx context.Context, id string, stdout, stderr io.Writer) (func() error, error) {
-	r, err := e.c.ContainerAttach(ctx, id, client.ContainerAttachOptions{Stream: true, Stdout: true, Stderr: true, Logs: true})
+	// Attached before start: there is no history to replay, and asking for
+	// it (logs=1) races with the start and can deliver output twice.
+	r, err := e.c.ContainerAttach(ctx, id, client.ContainerAttachOptions{Stream: true, Stdout: true, Stderr: true})
 	if err != nil {
 		return nil, e.wrap(err)
 	}

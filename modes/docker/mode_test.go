@@ -289,6 +289,30 @@ func TestGirderWorkerCases(t *testing.T) {
 			},
 		},
 		{
+			name: "docker_run_args: environment, working_dir, network_disabled",
+			task: modes.Task{Outputs: []modes.Port{port("_stdout", "string", "text", "")},
+				Options: map[string]any{
+					"docker_run_args": map[string]any{"environment": map[string]any{"GREETING": "hello", "N": 2},
+						"working_dir": "/tmp", "network_disabled": true, "mem_limit": "64m", "tty": true},
+					"entrypoint":     []any{"sh", "-c"},
+					"container_args": args(`echo "$GREETING $N $(pwd)"; ls /sys/class/net`)}},
+			check: func(t *testing.T, r result) {
+				if got := text(r.outs["_stdout"]); got != "hello 2 /tmp\nlo\n" {
+					t.Errorf("_stdout = %q, want the environment, the working dir and only the loopback interface", got)
+				}
+			},
+		},
+		{
+			name: "user: image keeps the image's user",
+			task: modes.Task{Outputs: []modes.Port{port("_stdout", "string", "text", "")},
+				Options: map[string]any{"user": "image", "container_args": args("id")}},
+			check: func(t *testing.T, r result) {
+				if got := text(r.outs["_stdout"]); got != "0:0\n" {
+					t.Errorf("id = %q, want 0:0 (the image has no USER)", got)
+				}
+			},
+		},
+		{
 			name: "temporary volume",
 			task: modes.Task{Outputs: []modes.Port{port("_stdout", "string", "text", "")},
 				Options: map[string]any{"volumes": []any{map[string]any{"name": "scratch", "temporary": true}},
@@ -348,6 +372,8 @@ func TestFailures(t *testing.T) {
 		{"missing output file", modes.Task{Outputs: []modes.Port{{Name: "o", Type: "string", Format: "text", Target: "filepath", Rep: formats.RepText}},
 			Options: map[string]any{"container_args": args("stdio")}},
 			[]string{`output "o": Output filepath`, "does not exist."}},
+		{"pull from a registry that does not answer", modes.Task{Options: map[string]any{"docker_image": "127.0.0.1:9/truss-test/none:1", "pull_image": true}},
+			[]string{"pulling docker image 127.0.0.1:9/truss-test/none:1 failed"}},
 		{"image not present, pull_image false", modes.Task{Options: map[string]any{"docker_image": "truss-test/absent:none", "pull_image": false}},
 			[]string{"truss-test/absent:none is not present locally and pull_image is false"}},
 		{"unknown executable", modes.Task{Options: map[string]any{"entrypoint": "/no/such/tool"}},

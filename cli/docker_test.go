@@ -249,3 +249,25 @@ outputs: [{name: _stdout, type: string, format: text}]
 		t.Errorf("a different image behind the same tag reused the cache:\n%s", third.stderr)
 	}
 }
+
+// TestDockerTimeout: a container step past its timeout is stopped
+// (SIGTERM first) and fails with a message saying so; it is not left.
+func TestDockerTimeout(t *testing.T) {
+	img := dockertest.Image(t)
+	spec := writeFile(t, "slow.yaml", `
+mode: docker
+docker_image: `+img+`
+pull_image: false
+timeout: 1s
+container_args: [sigterm]
+`)
+	o := truss(t, "run", spec, "--json")
+	var doc runJSON
+	if err := json.Unmarshal([]byte(o.stdout), &doc); err != nil {
+		t.Fatalf("exit %d, stdout not JSON: %v\n%s", o.code, err, o.stderr)
+	}
+	if o.code != 1 || doc.Error == nil || !strings.Contains(doc.Error.Message, "timed out after 1s") {
+		t.Fatalf("exit %d, error %+v, want a timeout\n%s", o.code, doc.Error, o.stderr)
+	}
+	noLeftovers(t, doc.RunID)
+}

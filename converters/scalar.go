@@ -3,7 +3,6 @@ package converters
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/truss-dev/truss/formats"
 )
@@ -86,7 +85,7 @@ func textInput(v formats.Value) ([]byte, error) {
 	case v.Bytes != nil:
 		return v.Bytes, nil
 	case v.Path != "":
-		return readPayload(v)
+		return v.FileBytes()
 	}
 	switch d := v.Data.(type) {
 	case string:
@@ -95,21 +94,4 @@ func textInput(v formats.Value) ([]byte, error) {
 		return []byte{}, nil // an empty text whose Bytes were left nil
 	}
 	return nil, fmt.Errorf("%s/%s: expected text in Bytes, got %s in Data", v.Type, v.Format, formats.Describe(v.Data))
-}
-
-// readPayload reads the file of a text or binary value that a command step
-// left on disk; a directory is not a text.
-func readPayload(v formats.Value) ([]byte, error) {
-	fi, err := os.Stat(v.Path)
-	if err != nil {
-		return nil, fmt.Errorf("%s/%s: %w", v.Type, v.Format, err)
-	}
-	if fi.IsDir() {
-		return nil, fmt.Errorf("%s/%s: %s is a directory, not a file", v.Type, v.Format, v.Path)
-	}
-	b, err := os.ReadFile(v.Path)
-	if err != nil {
-		return nil, fmt.Errorf("%s/%s: %w", v.Type, v.Format, err)
-	}
-	return b, nil
 }

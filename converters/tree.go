@@ -68,7 +68,7 @@ func treeTextOf(v formats.Value) ([]byte, error) {
 	case v.Bytes != nil:
 		return v.Bytes, nil
 	case v.Path != "":
-		return readPayload(v)
+		return v.FileBytes()
 	}
 	if s, ok := v.Data.(string); ok {
 		return []byte(s), nil

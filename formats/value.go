@@ -50,6 +50,17 @@ func (v Value) String() string {
 	}
 }
 
+// FileBytes reads the file at Path: the content of a text or binary value
+// that a command step left on disk, read where a converter or validator
+// needs it. Errors name the value's type and format.
+func (v Value) FileBytes() ([]byte, error) {
+	b, err := os.ReadFile(v.Path)
+	if err != nil {
+		return nil, fmt.Errorf("%s/%s: %w", v.Type, v.Format, err)
+	}
+	return b, nil
+}
+
 // Payload is the bytes of a text or binary value: Bytes as they are, the
 // content of the file at Path, or a string held as Data (inline text).
 func (v Value) Payload() ([]byte, error) {

@@ -3,7 +3,6 @@ package validators
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/truss-dev/truss/converters"
 	"github.com/truss-dev/truss/formats"
@@ -68,26 +67,9 @@ func textPayload(v formats.Value) ([]byte, error) {
 	case v.Bytes != nil:
 		return v.Bytes, nil
 	case v.Path != "":
-		return readPayload(v)
+		return v.FileBytes()
 	case v.Data == nil:
 		return []byte{}, nil // empty content whose Bytes were left nil
 	}
 	return nil, fmt.Errorf("expected text or bytes, got %s in Data", formats.Describe(v.Data))
-}
-
-// readPayload reads the file of a text or binary value that a command step
-// left on disk; a directory is not a text.
-func readPayload(v formats.Value) ([]byte, error) {
-	fi, err := os.Stat(v.Path)
-	if err != nil {
-		return nil, fmt.Errorf("%s/%s: %w", v.Type, v.Format, err)
-	}
-	if fi.IsDir() {
-		return nil, fmt.Errorf("%s/%s: %s is a directory, not a file", v.Type, v.Format, v.Path)
-	}
-	b, err := os.ReadFile(v.Path)
-	if err != nil {
-		return nil, fmt.Errorf("%s/%s: %w", v.Type, v.Format, err)
-	}
-	return b, nil
 }

@@ -50,7 +50,7 @@ func treeTextValidator(check func([]byte) error) Func {
 		case v.Bytes != nil:
 			return check(v.Bytes)
 		case v.Path != "":
-			b, err := readPayload(v)
+			b, err := v.FileBytes()
 			if err != nil {
 				return err
 			}

@@ -160,23 +160,21 @@ func (c *taskConfig) pipe(name string) (pipe, bool) {
 }
 
 func (c *taskConfig) volumeNames() string {
-	var n []string
-	for _, v := range c.volumes {
-		n = append(n, v.name)
-	}
-	if len(n) == 0 {
-		return "(none)"
-	}
-	return strings.Join(n, ", ")
+	return listNames(c.volumes, func(v volume) string { return v.name })
 }
 
 func (c *taskConfig) pipeNames() string {
-	var n []string
-	for _, p := range c.pipes {
-		n = append(n, p.name)
-	}
-	if len(n) == 0 {
+	return listNames(c.pipes, func(p pipe) string { return p.name })
+}
+
+// listNames joins the names of items for a message, "(none)" when empty.
+func listNames[T any](items []T, name func(T) string) string {
+	if len(items) == 0 {
 		return "(none)"
+	}
+	n := make([]string, len(items))
+	for i, it := range items {
+		n[i] = name(it)
 	}
 	return strings.Join(n, ", ")
 }
@@ -375,14 +373,7 @@ func (c *taskConfig) parsePipes(s *cmdline.Spec, v any) []error {
 }
 
 func portNames(ps []cmdline.Port) string {
-	if len(ps) == 0 {
-		return "(none)"
-	}
-	n := make([]string, len(ps))
-	for i, p := range ps {
-		n[i] = p.Name
-	}
-	return strings.Join(n, ", ")
+	return listNames(ps, func(p cmdline.Port) string { return p.Name })
 }
 
 func hint(name string, ps []cmdline.Port) string {

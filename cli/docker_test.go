@@ -77,11 +77,11 @@ pull_image: false
 		{"absolute output path outside the data volume", step(`
 outputs: [{name: o, type: string, format: text, target: filepath, path: /etc/o.txt}]
 container_args: [sh]
-`), 2, []string{"task.yaml:2:1", `filepath output paths must either start with "/mnt/girder_worker/data/"`}},
+`), 2, []string{"task.yaml:6:11: step task: output \"o\"", `filepath output paths must either start with "/mnt/girder_worker/data/"`}},
 		{"$input naming no port", step(`
 inputs: [{name: table, type: string, format: text}]
 container_args: [cat, "$input{tabel}"]
-`), 2, []string{"task.yaml:2:1", "Could not expand token: $input{tabel}. The task's inputs are: table"}},
+`), 2, []string{"task.yaml:7:17: step task: container_args[1]", "Could not expand token: $input{tabel}. The task's inputs are: table"}},
 		{"unknown docker_run_args key", step(`
 docker_run_args: {mem_limt: 1g}
 container_args: ["true"]

@@ -94,7 +94,7 @@ func checkCommands(plan *dag.Plan, hostRoots []string) spec.Diagnostics {
 			errs = cs.Check()
 		}
 		for _, err := range errs {
-			d := spec.Diagnostic{Pos: pos, Message: "step " + n.Step.Name + ": " + err.Error()}
+			d := spec.Diagnostic{Pos: commandPos(n.Step.Task, err.Error(), pos), Message: "step " + n.Step.Name + ": " + err.Error()}
 			if cmdline.IsWarning(err) {
 				d.Severity = spec.Warning
 			}
@@ -102,6 +102,35 @@ func checkCommands(plan *dag.Plan, hostRoots []string) spec.Diagnostics {
 		}
 	}
 	return out
+}
+
+// commandPos places a command check's message: at the option or port it
+// starts with ("container_args[1] …", "docker_run_args.cpus …",
+// "output \"res\": …"), else at def (the step).
+func commandPos(t *spec.Task, msg string, def spec.Pos) spec.Pos {
+	key := msg
+	if i := strings.IndexAny(key, "[. :"); i > 0 {
+		key = key[:i]
+	}
+	if p, ok := t.OptionPos[key]; ok && p.Line > 0 {
+		return p
+	}
+	for _, kind := range []struct {
+		prefix string
+		ports  []*spec.Port
+	}{{"output ", t.Outputs}, {"port ", append(append([]*spec.Port{}, t.Inputs...), t.Outputs...)}} {
+		rest, ok := strings.CutPrefix(msg, kind.prefix+`"`)
+		if !ok {
+			continue
+		}
+		name, _, _ := strings.Cut(rest, `"`)
+		for _, p := range kind.ports {
+			if p.Name == name && p.Pos.Line > 0 {
+				return p.Pos
+			}
+		}
+	}
+	return def
 }
 
 // dedupe drops repeated diagnostics and sorts them by position.

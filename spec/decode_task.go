@@ -60,9 +60,10 @@ func (l *loader) task(n *node, f *srcFile) *Task {
 			"progress_pipe", "user", "command", "volumes", "pipes":
 			if v, ok := l.option(e); ok {
 				if t.Options == nil {
-					t.Options = map[string]any{}
+					t.Options, t.OptionPos = map[string]any{}, map[string]Pos{}
 				}
 				t.Options[e.key] = v
+				t.OptionPos[e.key] = e.val.pos
 			}
 		case "cleanup", "_rm_container", "x", "y", "domain", "extensions", "script_fetch_mode":
 			if t.Extra == nil {

@@ -167,6 +167,8 @@ type Task struct {
 	// docker_run_args map[string]any; volumes and pipes []any of
 	// map[string]any.
 	Options map[string]any
+	// OptionPos is where each option's value starts, for messages.
+	OptionPos map[string]Pos
 	// Extra keeps Girder Worker metadata the engine ignores (cleanup,
 	// _rm_container, x, y, domain, extensions, script_fetch_mode).
 	Extra map[string]any

@@ -470,3 +470,18 @@ func TestIdentityIsImageID(t *testing.T) {
 		t.Errorf("identity = %q, want the image ID %q", id, want)
 	}
 }
+
+// TestPinnedImageNotPulled: an image named by ID (or by digest) that is
+// present runs without a pull, even with pull_image on (the default).
+func TestPinnedImageNotPulled(t *testing.T) {
+	h := newHarness(t, docker.Options{})
+	id := strings.TrimSpace(dockertest.Run(t, "image", "inspect", "--format", "{{.Id}}", h.image))
+	r := h.run(context.Background(), &modes.Task{Outputs: []modes.Port{port("_stdout", "string", "text", "")},
+		Options: map[string]any{"docker_image": id, "pull_image": true, "container_args": args("print-path", "-p", "pinned")}}, nil)
+	if r.err != nil {
+		t.Fatalf("run: %v\n%s", r.err, r.log)
+	}
+	if got := text(r.outs["_stdout"]); got != "pinned\n" || strings.Contains(r.log, "pulling") {
+		t.Errorf("stdout %q, log %q: want it run without a pull", got, r.log)
+	}
+}

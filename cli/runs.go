@@ -525,8 +525,11 @@ const dockerGCEvery = 10 * time.Minute
 // true, at most every dockerGCEvery (a stamp file in the store says when
 // it last ran). What it removed is reported on stderr.
 func (a *app) autoDockerGC(ctx context.Context, storeDir string, plan *dag.Plan) {
+	if ctx.Err() != nil || !hasDockerSteps(plan) {
+		return
+	}
 	on, _ := a.setting("docker.gc")
-	if b, _ := strconv.ParseBool(on); !b || ctx.Err() != nil || !hasDockerSteps(plan) {
+	if b, _ := strconv.ParseBool(on); !b {
 		return
 	}
 	stamp := filepath.Join(storeDir, "docker-gc.stamp")

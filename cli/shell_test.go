@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -138,17 +137,12 @@ func BenchmarkShellChain100(b *testing.B) {
 	env := map[string]string{"TRUSS_CONFIG": filepath.Join(b.TempDir(), "c.yaml")}
 	var trussT, bashT time.Duration
 	for i := 0; i < b.N; i++ {
+		out, took := timedRun(b, env, spec)
+		trussT += took
+		if !strings.Contains(out, `"failed": 0`) || !strings.Contains(out, `"cached": 0`) {
+			b.Fatalf("chain did not run 100 steps: %s", out)
+		}
 		start := time.Now()
-		var out, errOut bytes.Buffer
-		args := []string{"run", spec, "--jobs", "1", "--store", filepath.Join(projectStore(b), "s"), "--json"}
-		if code := Main(args, nil, &out, &errOut, false, func(k string) string { return env[k] }); code != 0 {
-			b.Fatalf("exit %d: %s", code, errOut.String())
-		}
-		trussT += time.Since(start)
-		if !strings.Contains(out.String(), `"failed": 0`) || !strings.Contains(out.String(), `"cached": 0`) {
-			b.Fatalf("chain did not run 100 steps: %s", out.String())
-		}
-		start = time.Now()
 		if err := exec.Command(bash, script).Run(); err != nil {
 			b.Fatal(err)
 		}

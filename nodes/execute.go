@@ -239,8 +239,13 @@ func Identity(ctx context.Context, n *dag.Node, env Env) (string, error) {
 	if n.Kind != dag.KindStep || n.Step.Visualization {
 		return "", nil
 	}
-	task := ModeTask(env.Formats, n.Step.Name, n.Step.Task)
-	mode, err := env.Modes.Get(task.Mode)
+	// Every step passes here before its cache lookup: find the mode
+	// before building its task, which only Identifiers need.
+	name := n.Step.Task.Mode
+	if name == "" {
+		name = "python"
+	}
+	mode, err := env.Modes.Get(name)
 	if err != nil {
 		return "", nil // Execute reports it
 	}
@@ -248,6 +253,7 @@ func Identity(ctx context.Context, n *dag.Node, env Env) (string, error) {
 	if !ok {
 		return "", nil
 	}
+	task := ModeTask(env.Formats, n.Step.Name, n.Step.Task)
 	log := env.Log
 	if log == nil {
 		log = io.Discard

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -82,6 +81,7 @@ func GC(ctx context.Context, eng Engine, o GCOptions) (GCReport, error) {
 	}
 	var rep GCReport
 	used := map[string]bool{} // image IDs of truss containers: image candidates
+	gone := map[string]bool{} // containers removed (or, in a dry run, that would be)
 	for _, c := range cs {
 		used[c.ImageID] = true
 		desc := describeContainer(c)
@@ -108,6 +108,7 @@ func GC(ctx context.Context, eng Engine, o GCOptions) (GCReport, error) {
 		}
 		if o.DryRun {
 			addRemoved(&rep, orphan, desc)
+			gone[c.ID] = true
 			continue
 		}
 		if orphan {
@@ -121,6 +122,7 @@ func GC(ctx context.Context, eng Engine, o GCOptions) (GCReport, error) {
 			continue
 		}
 		addRemoved(&rep, orphan, desc)
+		gone[c.ID] = true
 	}
 	if !o.Images {
 		return rep, nil
@@ -132,7 +134,7 @@ func GC(ctx context.Context, eng Engine, o GCOptions) (GCReport, error) {
 	}
 	inUse := map[string]bool{}
 	for _, c := range all {
-		if o.DryRun && removedDesc(rep, c) {
+		if gone[c.ID] {
 			continue
 		}
 		inUse[c.ImageID] = true
@@ -176,12 +178,6 @@ func describeContainer(c Container) string {
 		img = ref
 	}
 	return c.Name + " (" + img + ")"
-}
-
-// removedDesc reports whether a dry run counted c as removed.
-func removedDesc(rep GCReport, c Container) bool {
-	d := describeContainer(c)
-	return slices.Contains(rep.Containers, d) || slices.Contains(rep.Orphans, d)
 }
 
 func excluded(img Image, patterns []string) bool {

@@ -278,25 +278,16 @@ func (c *taskConfig) parsePipes(s *cmdline.Spec, v any) []error {
 	var errs []error
 	// Ports with stream: true are pipes named after their path (Girder
 	// Worker's legacy form).
-	for _, ports := range [][]cmdline.Port{s.Inputs, s.Outputs} {
+	for i, ports := range [][]cmdline.Port{s.Inputs, s.Outputs} {
 		for _, p := range ports {
 			if !p.Stream {
 				continue
 			}
-			in := slices.ContainsFunc(s.Inputs, func(q cmdline.Port) bool { return q.Name == p.Name })
 			if !p.IsFilepath() {
 				errs = append(errs, fmt.Errorf("port %q: a stream port needs target: filepath (its named pipe is a file in the data volume)", p.Name))
 				continue
 			}
-			name := p.OutPath()
-			if in && p.Path == "" {
-				name = p.Name
-			} else if in {
-				name = p.Path
-			}
-			if strings.HasPrefix(name, cmdline.DataVolume+"/") {
-				name = strings.TrimPrefix(name, cmdline.DataVolume+"/")
-			}
+			in, name := i == 0, outRel(p)
 			if path.IsAbs(name) || strings.Contains(name, "..") || name == "" {
 				errs = append(errs, fmt.Errorf("port %q: Streaming filepaths must be relative (inside the data volume), not %q", p.Name, name))
 				continue
